@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Backend selection and the map from ring fds to backends.
+ *
+ * The decision for new rings is made once per process (ANYRING_BACKEND or
+ * anyring_set_backend()), so a process never flips between backends by
+ * itself. Ring fds of non-kernel backends are recorded here so that the raw
+ * entry points, which only see an fd, reach the right backend.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ring.h"
+
+/* The userspace backend's operations, once a build provides one. */
+static const struct anyring_ops *user_backend(void)
+{
+	return NULL;
+}
+
+static pthread_once_t choice_once = PTHREAD_ONCE_INIT;
+static _Atomic int forced_choice = -1;        /* anyring_set_backend() */
+static enum anyring_backend env_choice;       /* ANYRING_BACKEND */
+static int kernel_status = 1;                 /* 1 = not probed yet */
+static pthread_mutex_t status_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int debug_enabled(void)
+{
+	const char *v = getenv("ANYRING_DEBUG");
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
+static void read_environment(void)
+{
+	const char *v = getenv("ANYRING_BACKEND");
+
+	env_choice = ANYRING_BACKEND_AUTO;
+	if (!v || !*v || !strcmp(v, "auto"))
+		return;
+	if (!strcmp(v, "kernel"))
+		env_choice = ANYRING_BACKEND_KERNEL;
+	else if (!strcmp(v, "user"))
+		env_choice = ANYRING_BACKEND_USER;
+	else if (debug_enabled())
+		fprintf(stderr, "anyring: ignoring ANYRING_BACKEND=%s\n", v);
+}
+
+static enum anyring_backend requested_backend(void)
+{
+	int forced = atomic_load_explicit(&forced_choice, memory_order_acquire);
+
+	if (forced >= 0)
+		return (enum anyring_backend)forced;
+	pthread_once(&choice_once, read_environment);
+	return env_choice;
+}
+
+ANYRING_EXPORT int anyring_kernel_status(void)
+{
+	struct io_uring_params p;
+	int fd;
+
+	pthread_mutex_lock(&status_lock);
+	if (kernel_status == 1) {
+		memset(&p, 0, sizeof(p));
+		fd = kernel_io_uring_setup(1, &p);
+		kernel_status = fd < 0 ? fd : 0;
+		if (fd >= 0)
+			kernel_close(fd);
+	}
+	pthread_mutex_unlock(&status_lock);
+	return kernel_status;
+}
+
+/* Whether auto mode falls back for this io_uring_setup(2) error. */
+static int is_fallback_error(int err)
+{
+	return err == -ENOSYS || err == -EPERM || err == -EACCES;
+}
+
+static void report_choice_once(enum anyring_backend chosen, const char *why)
+{
+	static atomic_flag reported = ATOMIC_FLAG_INIT;
+
+	if (!debug_enabled() || atomic_flag_test_and_set(&reported))
+		return;
+	fprintf(stderr, "anyring: using the %s backend (%s)\n",
+		anyring_backend_name(chosen), why);
+}
+
+const struct anyring_ops *backend_for_setup(void)
+{
+	enum anyring_backend req = requested_backend();
+	int status;
+
+	if (req == ANYRING_BACKEND_KERNEL)
+		return NULL;
+	if (req == ANYRING_BACKEND_USER)
+		return user_backend();
+	status = anyring_kernel_status();
+	if (status < 0 && is_fallback_error(status) && user_backend())
+		return user_backend();
+	return NULL;
+}
+
+int backend_setup(unsigned entries, struct io_uring_params *p,
+		  const struct anyring_ops **ops)
+{
+	enum anyring_backend req = requested_backend();
+	char why[96];
+
+	*ops = backend_for_setup();
+	if (req == ANYRING_BACKEND_USER && !*ops) {
+		report_choice_once(ANYRING_BACKEND_USER,
+				   "not available in this build");
+		return -ENOSYS;
+	}
+	if (*ops) {
+		if (req == ANYRING_BACKEND_USER)
+			snprintf(why, sizeof(why), "ANYRING_BACKEND=user");
+		else
+			snprintf(why, sizeof(why), "io_uring_setup: %s",
+				 strerrorname_np(-anyring_kernel_status()));
+		report_choice_once((*ops)->kind, why);
+		return (*ops)->setup(entries, p);
+	}
+	report_choice_once(ANYRING_BACKEND_KERNEL,
+			   req == ANYRING_BACKEND_KERNEL ? "ANYRING_BACKEND=kernel"
+							 : "io_uring is usable");
+	return kernel_io_uring_setup(entries, p);
+}
+
+ANYRING_EXPORT int anyring_set_backend(enum anyring_backend backend)
+{
+	switch (backend) {
+	case ANYRING_BACKEND_AUTO:
+		atomic_store_explicit(&forced_choice, -1, memory_order_release);
+		return 0;
+	case ANYRING_BACKEND_USER:
+		if (!user_backend())
+			return -ENOTSUP;
+		/* fall through */
+	case ANYRING_BACKEND_KERNEL:
+		atomic_store_explicit(&forced_choice, (int)backend,
+				      memory_order_release);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+ANYRING_EXPORT int anyring_default_backend(void)
+{
+	const struct anyring_ops *ops = backend_for_setup();
+
+	return ops ? (int)ops->kind : ANYRING_BACKEND_KERNEL;
+}
+
+ANYRING_EXPORT int anyring_backend_available(enum anyring_backend backend)
+{
+	switch (backend) {
+	case ANYRING_BACKEND_AUTO:
+	case ANYRING_BACKEND_KERNEL:
+		return 1;
+	case ANYRING_BACKEND_USER:
+		return user_backend() != NULL;
+	}
+	return 0;
+}
+
+ANYRING_EXPORT const char *anyring_backend_name(int backend)
+{
+	switch (backend) {
+	case ANYRING_BACKEND_AUTO:
+		return "auto";
+	case ANYRING_BACKEND_KERNEL:
+		return "kernel";
+	case ANYRING_BACKEND_USER:
+		return "user";
+	}
+	return "unknown";
+}
+
+ANYRING_EXPORT int anyring_ring_backend(const struct io_uring *ring)
+{
+	const struct anyring_ops *ops = ring_ops(ring);
+
+	return ops ? (int)ops->kind : ANYRING_BACKEND_KERNEL;
+}
+
+/*
+ * fd -> backend map. Readers first check how many fds are attached, so a
+ * process with only kernel rings pays one relaxed load per raw call.
+ */
+static pthread_mutex_t fd_map_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct anyring_ops **fd_map;
+static size_t fd_map_len;
+static atomic_uint fd_map_used;
+
+int backend_fd_attach(int fd, const struct anyring_ops *ops)
+{
+	const struct anyring_ops **grown;
+	size_t len;
+
+	if (fd < 0)
+		return -EBADF;
+	pthread_mutex_lock(&fd_map_lock);
+	if ((size_t)fd >= fd_map_len) {
+		len = fd_map_len ? fd_map_len : 64;
+		while (len <= (size_t)fd)
+			len *= 2;
+		grown = realloc(fd_map, len * sizeof(*grown));
+		if (!grown) {
+			pthread_mutex_unlock(&fd_map_lock);
+			return -ENOMEM;
+		}
+		memset(grown + fd_map_len, 0,
+		       (len - fd_map_len) * sizeof(*grown));
+		fd_map = grown;
+		fd_map_len = len;
+	}
+	if (!fd_map[fd])
+		atomic_fetch_add(&fd_map_used, 1);
+	fd_map[fd] = ops;
+	pthread_mutex_unlock(&fd_map_lock);
+	return 0;
+}
+
+void backend_fd_detach(int fd)
+{
+	pthread_mutex_lock(&fd_map_lock);
+	if (fd >= 0 && (size_t)fd < fd_map_len && fd_map[fd]) {
+		fd_map[fd] = NULL;
+		atomic_fetch_sub(&fd_map_used, 1);
+	}
+	pthread_mutex_unlock(&fd_map_lock);
+}
+
+const struct anyring_ops *backend_for_fd(unsigned fd, int registered)
+{
+	const struct anyring_ops *ops = NULL;
+
+	if (uring_likely(!atomic_load_explicit(&fd_map_used,
+					       memory_order_relaxed)))
+		return NULL;
+	/* Registered indexes are resolved by the backend that owns them. */
+	if (registered)
+		return user_backend();
+	pthread_mutex_lock(&fd_map_lock);
+	if (fd < fd_map_len)
+		ops = fd_map[fd];
+	pthread_mutex_unlock(&fd_map_lock);
+	return ops;
+}

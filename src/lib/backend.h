@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The contract between the public functions and the backends.
+ *
+ * A ring runs on the kernel or on the userspace backend. Kernel rings store
+ * no backend pointer (NULL), so their hot path is a direct system call
+ * behind one predictable branch; every other backend supplies this table.
+ */
+#ifndef ANYRING_BACKEND_H
+#define ANYRING_BACKEND_H
+
+#include <string.h>
+
+#include "anyring.h"
+#include "liburing.h"
+
+struct anyring_ops {
+	enum anyring_backend kind;
+	const char *name;
+	/* io_uring_setup(2): a new ring fd, or -errno. */
+	int (*setup)(unsigned entries, struct io_uring_params *p);
+	/* io_uring_enter(2) with an extended argument of argsz bytes. */
+	int (*enter)(unsigned fd, unsigned to_submit, unsigned min_complete,
+		     unsigned flags, const void *arg, size_t argsz);
+	/* io_uring_register(2); opcode may carry USE_REGISTERED_RING. */
+	int (*register_op)(unsigned fd, unsigned opcode, const void *arg,
+			   unsigned nr_args);
+	/* io_uring_queue_exit() is about to close fd and unmap its memory. */
+	void (*exit)(unsigned fd);
+};
+
+/*
+ * Which backend serves a ring fd: NULL for the kernel. Flags are the
+ * enter or register flags, which say whether fd is a registered index.
+ */
+const struct anyring_ops *backend_for_fd(unsigned fd, int registered);
+
+/* Record, or forget, that a ring fd belongs to a non-kernel backend. */
+int backend_fd_attach(int fd, const struct anyring_ops *ops);
+void backend_fd_detach(int fd);
+
+/* The backend chosen for new rings, after the process-wide decision. */
+const struct anyring_ops *backend_for_setup(void);
+
+/* Set up a ring on the chosen backend; *ops receives it (NULL = kernel). */
+int backend_setup(unsigned entries, struct io_uring_params *p,
+		  const struct anyring_ops **ops);
+
+/* The ring's backend lives in sq.pad, which liburing leaves unused. */
+_Static_assert(sizeof(((struct io_uring_sq *)0)->pad) >= sizeof(void *),
+	       "sq.pad must hold a pointer");
+
+static inline const struct anyring_ops *ring_ops(const struct io_uring *ring)
+{
+	const struct anyring_ops *ops;
+
+	memcpy(&ops, ring->sq.pad, sizeof(ops));
+	return ops;
+}
+
+static inline void ring_set_ops(struct io_uring *ring,
+				const struct anyring_ops *ops)
+{
+	memcpy(ring->sq.pad, &ops, sizeof(ops));
+}
+
+#endif

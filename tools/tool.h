@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: MIT */
+/* The anyring command's subcommands; each returns the exit status. */
+#ifndef ANYRING_TOOL_H
+#define ANYRING_TOOL_H
+
+int cmd_probe(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+#endif
