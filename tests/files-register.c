@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * REGISTER_FILES / UNREGISTER_FILES (kernel-semantics.md §3.2, §3.3) and
+ * the liburing helpers on top of them, then fixed-file use at issue time.
+ */
+#include <sys/resource.h>
+
+#include "harness.h"
+
+static void check_register_errors(struct io_uring *ring, int fd)
+{
+	int fds[3] = {fd, -1, fd};
+	int bad[2] = {fd, 0x7ffffff0};
+	int skip[1] = {IORING_REGISTER_FILES_SKIP};
+	int self[1] = {ring->ring_fd};
+
+	EXPECT_REG(ring, IORING_REGISTER_FILES, NULL, 1, -EFAULT);
+	EXPECT_REG(ring, IORING_REGISTER_FILES, NULL, 0, -EFAULT);
+	EXPECT_REG(ring, IORING_REGISTER_FILES, fds, 0, -EINVAL);
+	EXPECT_REG(ring, IORING_REGISTER_FILES, fds, (1U << 20) + 1, -EMFILE);
+	EXPECT_REG(ring, IORING_REGISTER_FILES, (void *)16, 1, -EFAULT);
+	/* A bad fd anywhere fails the whole table; -2 is not special here. */
+	EXPECT_REG(ring, IORING_REGISTER_FILES, bad, 2, -EBADF);
+	EXPECT_REG(ring, IORING_REGISTER_FILES, skip, 1, -EBADF);
+	/* io_uring fds cannot be registered. */
+	EXPECT_REG(ring, IORING_REGISTER_FILES, self, 1, -EBADF);
+	/* Nothing stayed registered after those failures. */
+	EXPECT_REG(ring, IORING_UNREGISTER_FILES, NULL, 0, -ENXIO);
+
+	EXPECT_REG(ring, IORING_REGISTER_FILES, fds, 3, 0);
+	EXPECT_REG(ring, IORING_REGISTER_FILES, fds, 3, -EBUSY);
+	EXPECT_REG(ring, IORING_REGISTER_FILES, fds, 0, -EBUSY);
+	EXPECT_REG(ring, IORING_UNREGISTER_FILES, fds, 0, -EINVAL);
+	EXPECT_REG(ring, IORING_UNREGISTER_FILES, NULL, 1, -EINVAL);
+	EXPECT_REG(ring, IORING_UNREGISTER_FILES, NULL, 0, 0);
+	EXPECT_REG(ring, IORING_UNREGISTER_FILES, NULL, 0, -ENXIO);
+}
+
+/* RLIMIT_NOFILE caps the table (root included); the helper raises it. */
+static void check_nofile_limit(struct io_uring *ring, int fd)
+{
+	struct rlimit old, low;
+	int *fds = malloc(64 * sizeof(int));
+
+	for (int i = 0; i < 64; i++)
+		fds[i] = i == 0 ? fd : -1;
+	getrlimit(RLIMIT_NOFILE, &old);
+	low = old;
+	low.rlim_cur = 32;
+	REQUIRE_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+	EXPECT_REG(ring, IORING_REGISTER_FILES, fds, 33, -EMFILE);
+	EXPECT_REG(ring, IORING_REGISTER_FILES, fds, 32, 0);
+	EXPECT_REG(ring, IORING_UNREGISTER_FILES, NULL, 0, 0);
+	/* io_uring_register_files() retries after raising the soft limit. */
+	ASSERT_EQ(io_uring_register_files(ring, fds, 64), 0);
+	getrlimit(RLIMIT_NOFILE, &low);
+	ASSERT_TRUE(low.rlim_cur >= 64);
+	ASSERT_EQ(io_uring_unregister_files(ring), 0);
+	/* Past the hard limit there is nothing to raise. */
+	low.rlim_cur = low.rlim_max = 32;
+	if (setrlimit(RLIMIT_NOFILE, &low) == 0) {
+		ASSERT_EQ(io_uring_register_files(ring, fds, 64), -EMFILE);
+		setrlimit(RLIMIT_NOFILE, &old); /* root may raise it back */
+	}
+	setrlimit(RLIMIT_NOFILE, &old);
+	free(fds);
+}
+
+static struct t_cqe fixed_read(struct io_uring *ring, int index, char *buf,
+			       unsigned len)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct t_cqe c;
+
+	io_uring_prep_read(sqe, index, buf, len, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->user_data = 7;
+	REQUIRE_EQ(t_submit_wait(ring, &c, 1), 1);
+	return c;
+}
+
+static void check_fixed_use(struct io_uring *ring, int fd)
+{
+	int fds[3] = {-1, fd, -1};
+	char buf[16] = {0};
+	struct t_cqe c;
+
+	/* Without a table every fixed index is -EBADF. */
+	c = fixed_read(ring, 0, buf, 8);
+	ASSERT_EQ(c.res, -EBADF);
+	ASSERT_EQ(io_uring_register_files(ring, fds, 3), 0);
+	c = fixed_read(ring, 1, buf, 8);
+	ASSERT_EQ(c.user_data, 7);
+	ASSERT_EQ(c.res, 8);
+	ASSERT_EQ(memcmp(buf, "xxxxxxxx", 8), 0);
+	c = fixed_read(ring, 0, buf, 8); /* empty slot */
+	ASSERT_EQ(c.res, -EBADF);
+	c = fixed_read(ring, 3, buf, 8); /* past the table */
+	ASSERT_EQ(c.res, -EBADF);
+	c = fixed_read(ring, -1, buf, 8); /* negative, compared unsigned */
+	ASSERT_EQ(c.res, -EBADF);
+	/* The registered file outlives the caller's fd. */
+	{
+		int dup_fd = dup(fd);
+
+		ASSERT_EQ(io_uring_unregister_files(ring), 0);
+		fds[1] = dup_fd;
+		ASSERT_EQ(io_uring_register_files(ring, fds, 3), 0);
+		close(dup_fd);
+		memset(buf, 0, sizeof(buf));
+		c = fixed_read(ring, 1, buf, 4);
+		ASSERT_EQ(c.res, 4);
+		ASSERT_EQ(memcmp(buf, "xxxx", 4), 0);
+	}
+	ASSERT_EQ(io_uring_unregister_files(ring), 0);
+}
+
+int main(int argc, char **argv)
+{
+	struct io_uring ring;
+	int fd;
+
+	t_init(argc, argv);
+	fd = t_temp_file(4096, 'x');
+	t_ring(&ring, 8, 0);
+	check_register_errors(&ring, fd);
+	check_nofile_limit(&ring, fd);
+	check_fixed_use(&ring, fd);
+	io_uring_queue_exit(&ring);
+	close(fd);
+	return t_done();
+}
