@@ -8,6 +8,7 @@
  * entry points, which only see an fd, reach the right backend.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ static const struct anyring_ops *user_backend(void)
 static pthread_once_t choice_once = PTHREAD_ONCE_INIT;
 static _Atomic int forced_choice = -1;        /* anyring_set_backend() */
 static enum anyring_backend env_choice;       /* ANYRING_BACKEND */
-static int kernel_status = 1;                 /* 1 = not probed yet */
+static _Atomic int kernel_status = 1;         /* 1 = not probed yet */
 static pthread_mutex_t status_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int debug_enabled(void)
@@ -59,21 +60,42 @@ static enum anyring_backend requested_backend(void)
 	return env_choice;
 }
 
-ANYRING_EXPORT int anyring_kernel_status(void)
+/*
+ * Setting up a ring creates the calling thread's io_uring context, whose
+ * worker pool keeps the first ring's size as its bounded-worker limit for
+ * the thread's life. Probing from a short-lived thread keeps that side
+ * effect away from the application's threads.
+ */
+static void *probe_kernel_thread(void *arg)
 {
 	struct io_uring_params p;
 	int fd;
 
+	memset(&p, 0, sizeof(p));
+	fd = kernel_io_uring_setup(1, &p);
+	*(int *)arg = fd < 0 ? fd : 0;
+	if (fd >= 0)
+		kernel_close(fd);
+	return NULL;
+}
+
+ANYRING_EXPORT int anyring_kernel_status(void)
+{
+	pthread_t thread;
+	int status;
+
 	pthread_mutex_lock(&status_lock);
 	if (kernel_status == 1) {
-		memset(&p, 0, sizeof(p));
-		fd = kernel_io_uring_setup(1, &p);
-		kernel_status = fd < 0 ? fd : 0;
-		if (fd >= 0)
-			kernel_close(fd);
+		if (pthread_create(&thread, NULL, probe_kernel_thread, &status)) {
+			probe_kernel_thread(&status);
+		} else {
+			pthread_join(thread, NULL);
+		}
+		kernel_status = status;
 	}
+	status = kernel_status;
 	pthread_mutex_unlock(&status_lock);
-	return kernel_status;
+	return status;
 }
 
 /* Whether auto mode falls back for this io_uring_setup(2) error. */
@@ -92,46 +114,75 @@ static void report_choice_once(enum anyring_backend chosen, const char *why)
 		anyring_backend_name(chosen), why);
 }
 
+/* Auto mode: whether the kernel refuses io_uring to this process. */
+static bool kernel_refuses_io_uring(void)
+{
+	int status = anyring_kernel_status();
+
+	return status < 0 && is_fallback_error(status);
+}
+
 const struct anyring_ops *backend_for_setup(void)
 {
 	enum anyring_backend req = requested_backend();
-	int status;
 
 	if (req == ANYRING_BACKEND_KERNEL)
 		return NULL;
 	if (req == ANYRING_BACKEND_USER)
 		return user_backend();
-	status = anyring_kernel_status();
-	if (status < 0 && is_fallback_error(status) && user_backend())
+	if (user_backend() && kernel_refuses_io_uring())
 		return user_backend();
 	return NULL;
 }
 
+static int setup_on(const struct anyring_ops *ops, unsigned entries,
+		    struct io_uring_params *p, const char *why)
+{
+	report_choice_once(ops->kind, why);
+	return ops->setup(entries, p);
+}
+
+/*
+ * Auto mode tries the kernel first and falls back only when a plain probe
+ * confirms io_uring itself is refused: an EPERM for these particular setup
+ * flags alone is the kernel's answer and is returned as it is.
+ */
 int backend_setup(unsigned entries, struct io_uring_params *p,
 		  const struct anyring_ops **ops)
 {
 	enum anyring_backend req = requested_backend();
 	char why[96];
+	int fd;
 
-	*ops = backend_for_setup();
-	if (req == ANYRING_BACKEND_USER && !*ops) {
-		report_choice_once(ANYRING_BACKEND_USER,
-				   "not available in this build");
-		return -ENOSYS;
+	*ops = NULL;
+	if (req == ANYRING_BACKEND_USER) {
+		*ops = user_backend();
+		if (!*ops) {
+			report_choice_once(ANYRING_BACKEND_USER,
+					   "not available in this build");
+			return -ENOSYS;
+		}
+		return setup_on(*ops, entries, p, "ANYRING_BACKEND=user");
 	}
-	if (*ops) {
-		if (req == ANYRING_BACKEND_USER)
-			snprintf(why, sizeof(why), "ANYRING_BACKEND=user");
-		else
-			snprintf(why, sizeof(why), "io_uring_setup: %s",
-				 strerrorname_np(-anyring_kernel_status()));
-		report_choice_once((*ops)->kind, why);
-		return (*ops)->setup(entries, p);
+	if (req == ANYRING_BACKEND_AUTO && user_backend() &&
+	    kernel_status < 0 && kernel_refuses_io_uring()) {
+		*ops = user_backend();
+		snprintf(why, sizeof(why), "io_uring_setup: %s",
+			 strerrorname_np(-anyring_kernel_status()));
+		return setup_on(*ops, entries, p, why);
 	}
-	report_choice_once(ANYRING_BACKEND_KERNEL,
-			   req == ANYRING_BACKEND_KERNEL ? "ANYRING_BACKEND=kernel"
-							 : "io_uring is usable");
-	return kernel_io_uring_setup(entries, p);
+	fd = kernel_io_uring_setup(entries, p);
+	if (fd >= 0 || req == ANYRING_BACKEND_KERNEL || !user_backend() ||
+	    !is_fallback_error(fd) || !kernel_refuses_io_uring()) {
+		report_choice_once(ANYRING_BACKEND_KERNEL,
+				   req == ANYRING_BACKEND_KERNEL
+					   ? "ANYRING_BACKEND=kernel"
+					   : "io_uring is usable");
+		return fd;
+	}
+	*ops = user_backend();
+	snprintf(why, sizeof(why), "io_uring_setup: %s", strerrorname_np(-fd));
+	return setup_on(*ops, entries, p, why);
 }
 
 ANYRING_EXPORT int anyring_set_backend(enum anyring_backend backend)

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * REGISTER_IOWQ_AFF, UNREGISTER_IOWQ_AFF, REGISTER_IOWQ_MAX_WORKERS
+ * (kernel-semantics.md §3.17 - §3.19).
+ */
+#include <pthread.h>
+#include <sys/resource.h>
+
+#include "harness.h"
+
+static struct io_uring shared;
+
+static void *other_thread_aff(void *arg)
+{
+	cpu_set_t set;
+
+	(void)arg;
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	return (void *)(long)io_uring_register_iowq_aff(&shared, sizeof(set), &set);
+}
+
+static void check_affinity(struct io_uring *ring)
+{
+	cpu_set_t set;
+	pthread_t t;
+	void *ret;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	EXPECT_REG(ring, IORING_REGISTER_IOWQ_AFF, NULL, sizeof(set), -EINVAL);
+	EXPECT_REG(ring, IORING_REGISTER_IOWQ_AFF, &set, 0, -EINVAL);
+	EXPECT_REG(ring, IORING_REGISTER_IOWQ_AFF, (void *)16, 8, -EFAULT);
+	ASSERT_EQ(io_uring_register_iowq_aff(ring, 1UL << 31, &set), -EINVAL);
+	ASSERT_EQ(io_uring_register_iowq_aff(ring, sizeof(set), &set), 0);
+	/* Larger than the kernel's cpumask, and empty: both accepted. */
+	{
+		char big[1024];
+
+		memset(big, 0, sizeof(big));
+		big[0] = 1;
+		EXPECT_REG(ring, IORING_REGISTER_IOWQ_AFF, big, sizeof(big), 0);
+		big[0] = 0;
+		EXPECT_REG(ring, IORING_REGISTER_IOWQ_AFF, big, 8, 0);
+	}
+	EXPECT_REG(ring, IORING_UNREGISTER_IOWQ_AFF, &set, 0, -EINVAL);
+	EXPECT_REG(ring, IORING_UNREGISTER_IOWQ_AFF, NULL, 1, -EINVAL);
+	ASSERT_EQ(io_uring_unregister_iowq_aff(ring), 0);
+	ASSERT_EQ(io_uring_unregister_iowq_aff(ring), 0);
+	/* A CPU outside the allowed set. */
+	CPU_ZERO(&set);
+	CPU_SET(CPU_SETSIZE - 1, &set);
+	if (sysconf(_SC_NPROCESSORS_CONF) < CPU_SETSIZE) {
+		/* Bits at or above nr_cpu_ids are ignored. */
+		ASSERT_EQ(io_uring_register_iowq_aff(ring, sizeof(set), &set), 0);
+	}
+	/* A thread that never used io_uring has no io-wq: EINVAL. */
+	shared = *ring;
+	pthread_create(&t, NULL, other_thread_aff, NULL);
+	pthread_join(t, &ret);
+	ASSERT_EQ((long)ret, -EINVAL);
+}
+
+static void check_max_workers(struct io_uring *ring)
+{
+	unsigned vals[2] = {0, 0};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct rlimit nproc;
+	unsigned bounded_default;
+
+	getrlimit(RLIMIT_NPROC, &nproc);
+	EXPECT_REG(ring, IORING_REGISTER_IOWQ_MAX_WORKERS, NULL, 2, -EINVAL);
+	EXPECT_REG(ring, IORING_REGISTER_IOWQ_MAX_WORKERS, vals, 1, -EINVAL);
+	EXPECT_REG(ring, IORING_REGISTER_IOWQ_MAX_WORKERS, (void *)16, 2, -EFAULT);
+	vals[0] = 0x80000000U;
+	ASSERT_EQ(io_uring_register_iowq_max_workers(ring, vals), -EINVAL);
+	ASSERT_EQ(vals[0], 0x80000000U); /* nothing written back */
+	/* {0,0} reads the defaults: min(sq_entries, 4*cpus), RLIMIT_NPROC. */
+	vals[0] = vals[1] = 0;
+	ASSERT_EQ(io_uring_register_iowq_max_workers(ring, vals), 0);
+	bounded_default = 8 < 4 * cpus ? 8 : (unsigned)(4 * cpus);
+	ASSERT_EQ(vals[0], bounded_default);
+	if (nproc.rlim_cur < 0x7fffffff)
+		ASSERT_EQ(vals[1], nproc.rlim_cur);
+	/* Setting returns the old values. */
+	vals[0] = 3;
+	vals[1] = 0;
+	ASSERT_EQ(io_uring_register_iowq_max_workers(ring, vals), 0);
+	ASSERT_EQ(vals[0], bounded_default);
+	vals[0] = vals[1] = 0;
+	ASSERT_EQ(io_uring_register_iowq_max_workers(ring, vals), 0);
+	ASSERT_EQ(vals[0], 3);
+}
+
+int main(int argc, char **argv)
+{
+	struct io_uring ring;
+
+	t_init(argc, argv);
+	/* Affinity changes the pool's bounded limit: check limits first. */
+	t_ring(&ring, 8, 0);
+	check_max_workers(&ring);
+	check_affinity(&ring);
+	io_uring_queue_exit(&ring);
+	return t_done();
+}
