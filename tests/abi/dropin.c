@@ -48,12 +48,19 @@ static void require_backend(void)
 	}
 }
 
-static struct io_uring_cqe reap_one(struct io_uring *ring)
+struct completion {
+	__u64 user_data;
+	__s32 res;
+};
+
+static struct completion reap_one(struct io_uring *ring)
 {
-	struct io_uring_cqe *cqe, copy = {0};
+	struct completion copy = {0, 0};
+	struct io_uring_cqe *cqe;
 
 	if (io_uring_wait_cqe(ring, &cqe) == 0) {
-		copy = *cqe;
+		copy.user_data = cqe->user_data;
+		copy.res = cqe->res;
 		io_uring_cqe_seen(ring, cqe);
 	} else {
 		failures++;
@@ -67,7 +74,7 @@ int main(void)
 	struct iovec iov = {buf, sizeof(buf)};
 	__u64 file_tag = 0xf1, buf_tag = 0xb1;
 	struct io_uring_sqe *sqe;
-	struct io_uring_cqe cqe;
+	struct completion cqe;
 	struct io_uring_probe *probe;
 	struct io_uring ring;
 	int fd, empty = -1;
