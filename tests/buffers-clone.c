@@ -8,13 +8,6 @@
 
 #define PAGE 4096UL
 
-static int clone_raw(struct io_uring *dst, struct io_uring_clone_buffers *c,
-		     unsigned nr)
-{
-	return io_uring_register((unsigned)dst->ring_fd,
-				 IORING_REGISTER_CLONE_BUFFERS, c, nr);
-}
-
 static int read_fixed(struct io_uring *ring, int fd, void *addr, int index)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
@@ -30,46 +23,46 @@ static void check_errors(struct io_uring *src, struct io_uring *dst, char *mem)
 	struct io_uring_clone_buffers c = {.src_fd = (__u32)src->ring_fd};
 	struct iovec iov[2] = {{mem, PAGE}, {mem + PAGE, PAGE}};
 
-	ASSERT_EQ(clone_raw(dst, NULL, 1), -EINVAL);
-	ASSERT_EQ(clone_raw(dst, &c, 2), -EINVAL);
-	ASSERT_EQ(clone_raw(dst, (void *)16, 1), -EFAULT);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, NULL, 1), -EINVAL);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, &c, 2), -EINVAL);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, (void *)16, 1), -EFAULT);
 	c.flags = 4;
-	ASSERT_EQ(clone_raw(dst, &c, 1), -EINVAL);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, &c, 1), -EINVAL);
 	c.flags = 0;
 	c.pad[0] = 1;
-	ASSERT_EQ(clone_raw(dst, &c, 1), -EINVAL);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, &c, 1), -EINVAL);
 	c.pad[0] = 0;
 	c.src_fd = 0x7ffffff0;
-	ASSERT_EQ(clone_raw(dst, &c, 1), -EBADF);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, &c, 1), -EBADF);
 	c.src_fd = 0; /* stdin: not a ring */
-	ASSERT_EQ(clone_raw(dst, &c, 1), -EOPNOTSUPP);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, &c, 1), -EOPNOTSUPP);
 	/* Index 16 is past the table; index 15 is an empty slot. */
 	c.src_fd = 16;
 	c.flags = IORING_REGISTER_SRC_REGISTERED;
-	ASSERT_EQ(clone_raw(dst, &c, 1), -EINVAL);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, &c, 1), -EINVAL);
 	c.src_fd = 15;
-	ASSERT_EQ(clone_raw(dst, &c, 1), -EBADF);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, &c, 1), -EBADF);
 	c.flags = 0;
 	c.src_fd = (__u32)src->ring_fd;
-	ASSERT_EQ(clone_raw(dst, &c, 1), -ENXIO);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, &c, 1), -ENXIO);
 	c.src_off = 1;
-	ASSERT_EQ(clone_raw(dst, &c, 1), -EINVAL); /* nr 0 with an offset */
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, &c, 1), -EINVAL); /* nr 0 with an offset */
 	c.src_off = 0;
 
 	ASSERT_EQ(io_uring_register_buffers(src, iov, 2), 0);
 	c.nr = 3;
-	ASSERT_EQ(clone_raw(dst, &c, 1), -EINVAL);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, &c, 1), -EINVAL);
 	c.nr = 2;
 	c.src_off = 1;
-	ASSERT_EQ(clone_raw(dst, &c, 1), -EOVERFLOW);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, &c, 1), -EOVERFLOW);
 	c.src_off = 0;
 	c.dst_off = 0xffffffff;
-	ASSERT_EQ(clone_raw(dst, &c, 1), -EOVERFLOW);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, &c, 1), -EOVERFLOW);
 	c.dst_off = 16383;
-	ASSERT_EQ(clone_raw(dst, &c, 1), -EINVAL);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, &c, 1), -EINVAL);
 	c.dst_off = 0;
 	ASSERT_EQ(io_uring_register_buffers_sparse(dst, 1), 0);
-	ASSERT_EQ(clone_raw(dst, &c, 1), -EBUSY);
+	ASSERT_EQ(t_reg(dst, IORING_REGISTER_CLONE_BUFFERS, &c, 1), -EBUSY);
 	ASSERT_EQ(io_uring_unregister_buffers(dst), 0);
 	ASSERT_EQ(io_uring_unregister_buffers(src), 0);
 }

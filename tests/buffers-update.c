@@ -8,13 +8,6 @@
 
 #define PAGE 4096UL
 
-static int reg_buffers2(struct io_uring *ring, struct io_uring_rsrc_register *r,
-			unsigned size)
-{
-	return io_uring_register((unsigned)ring->ring_fd,
-				 IORING_REGISTER_BUFFERS2, r, size);
-}
-
 static void check_buffers2_errors(struct io_uring *ring, char *mem)
 {
 	struct iovec iov[2] = {{mem, PAGE}, {NULL, 0}};
@@ -22,26 +15,26 @@ static void check_buffers2_errors(struct io_uring *ring, char *mem)
 	struct io_uring_rsrc_register r = {.nr = 2, .data = (unsigned long)iov};
 	struct t_cqe c[4];
 
-	ASSERT_EQ(reg_buffers2(ring, &r, sizeof(r) - 1), -EINVAL);
-	ASSERT_EQ(reg_buffers2(ring, NULL, sizeof(r)), -EFAULT);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_BUFFERS2, &r, sizeof(r) - 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_BUFFERS2, NULL, sizeof(r)), -EFAULT);
 	r.nr = 0;
-	ASSERT_EQ(reg_buffers2(ring, &r, sizeof(r)), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_BUFFERS2, &r, sizeof(r)), -EINVAL);
 	r.nr = 16385;
 	r.data = 0;
-	ASSERT_EQ(reg_buffers2(ring, &r, sizeof(r)), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_BUFFERS2, &r, sizeof(r)), -EINVAL);
 	r.nr = 2;
 	r.data = (unsigned long)iov;
 	r.resv2 = 1;
-	ASSERT_EQ(reg_buffers2(ring, &r, sizeof(r)), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_BUFFERS2, &r, sizeof(r)), -EINVAL);
 	r.resv2 = 0;
 	r.flags = IORING_RSRC_REGISTER_SPARSE;
-	ASSERT_EQ(reg_buffers2(ring, &r, sizeof(r)), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_BUFFERS2, &r, sizeof(r)), -EINVAL);
 	r.flags = 4;
-	ASSERT_EQ(reg_buffers2(ring, &r, sizeof(r)), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_BUFFERS2, &r, sizeof(r)), -EINVAL);
 	r.flags = 0;
 	/* A tag on the empty second slot: refused, and no CQE for slot 0. */
 	r.tags = (unsigned long)tags;
-	ASSERT_EQ(reg_buffers2(ring, &r, sizeof(r)), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_BUFFERS2, &r, sizeof(r)), -EINVAL);
 	ASSERT_EQ(t_reap(ring, c, 4), 0);
 	ASSERT_EQ(io_uring_unregister_buffers(ring), -ENXIO);
 	ASSERT_EQ(io_uring_register_buffers_sparse(ring, 0), -EINVAL);

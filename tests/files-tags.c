@@ -9,13 +9,6 @@
 
 #include "harness.h"
 
-static int reg_files2(struct io_uring *ring, struct io_uring_rsrc_register *r,
-		      unsigned size)
-{
-	return io_uring_register((unsigned)ring->ring_fd, IORING_REGISTER_FILES2,
-				 r, size);
-}
-
 static void check_files2_errors(struct io_uring *ring, int fd)
 {
 	int fds[2] = {fd, -1};
@@ -23,37 +16,37 @@ static void check_files2_errors(struct io_uring *ring, int fd)
 	struct io_uring_rsrc_register r = {.nr = 2, .data = (unsigned long)fds,
 					   .tags = (unsigned long)tags};
 
-	ASSERT_EQ(reg_files2(ring, &r, sizeof(r) + 1), -EINVAL);
-	ASSERT_EQ(reg_files2(ring, NULL, sizeof(r)), -EFAULT);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_FILES2, &r, sizeof(r) + 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_FILES2, NULL, sizeof(r)), -EFAULT);
 	r.nr = 0;
-	ASSERT_EQ(reg_files2(ring, &r, sizeof(r)), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_FILES2, &r, sizeof(r)), -EINVAL);
 	r.nr = 2;
 	r.resv2 = 1;
-	ASSERT_EQ(reg_files2(ring, &r, sizeof(r)), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_FILES2, &r, sizeof(r)), -EINVAL);
 	r.resv2 = 0;
 	r.flags = 2;
-	ASSERT_EQ(reg_files2(ring, &r, sizeof(r)), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_FILES2, &r, sizeof(r)), -EINVAL);
 	r.flags = IORING_RSRC_REGISTER_SPARSE; /* sparse with data */
-	ASSERT_EQ(reg_files2(ring, &r, sizeof(r)), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_FILES2, &r, sizeof(r)), -EINVAL);
 	r.flags = 0;
 	r.nr = (1U << 20) + 1;
-	ASSERT_EQ(reg_files2(ring, &r, sizeof(r)), -EMFILE);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_FILES2, &r, sizeof(r)), -EMFILE);
 	r.nr = 2;
 	/* A tag on an empty slot fails the whole table. */
 	tags[1] = 2;
-	ASSERT_EQ(reg_files2(ring, &r, sizeof(r)), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_FILES2, &r, sizeof(r)), -EINVAL);
 	tags[1] = 0;
 	r.tags = 16;
-	ASSERT_EQ(reg_files2(ring, &r, sizeof(r)), -EFAULT);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_FILES2, &r, sizeof(r)), -EFAULT);
 	r.tags = (unsigned long)tags;
 	fds[1] = 0x7ffffff0;
-	ASSERT_EQ(reg_files2(ring, &r, sizeof(r)), -EBADF);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_FILES2, &r, sizeof(r)), -EBADF);
 	fds[1] = -1;
 	/* data == 0 means all slots empty, with or without SPARSE. */
 	r.data = 0;
 	r.tags = 0;
-	ASSERT_EQ(reg_files2(ring, &r, sizeof(r)), 0);
-	ASSERT_EQ(reg_files2(ring, &r, sizeof(r)), -EBUSY);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_FILES2, &r, sizeof(r)), 0);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_FILES2, &r, sizeof(r)), -EBUSY);
 	ASSERT_EQ(io_uring_unregister_files(ring), 0);
 	ASSERT_EQ(io_uring_register_files_sparse(ring, 0), -EINVAL);
 	ASSERT_EQ(io_uring_register_files_sparse(ring, (1U << 20) + 1), -EMFILE);

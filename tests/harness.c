@@ -121,3 +121,8 @@ int t_temp_file(size_t len, char pattern)
 	}
 	return fd;
 }
+
+int t_reg(struct io_uring *ring, unsigned op, const void *arg, unsigned nr)
+{
+	return io_uring_register((unsigned)ring->ring_fd, op, arg, nr);
+}

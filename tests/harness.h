@@ -55,12 +55,13 @@ void t_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2))
 		}                                                              \
 	} while (0)
 
+/* Raw io_uring_register(2) on the ring's fd. */
+int t_reg(struct io_uring *ring, unsigned op, const void *arg, unsigned nr);
+
 /* Raw io_uring_register(2) on a ring, checked against the expected value. */
 #define EXPECT_REG(ring, op, arg, nr, want)                                    \
 	T_CHECK_INT(#op " " #arg " " #nr,                                      \
-		    io_uring_register((unsigned)(ring)->ring_fd, (op), (arg),  \
-				      (nr)),                                   \
-		    (want))
+		    t_reg((ring), (op), (arg), (nr)), (want))
 
 /* A ring with the given setup flags; exits on failure. */
 void t_ring(struct io_uring *ring, unsigned entries, unsigned flags);

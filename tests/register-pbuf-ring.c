@@ -8,72 +8,66 @@
 
 #define PAGE 4096UL
 
-static int reg(struct io_uring *ring, unsigned op, struct io_uring_buf_reg *r,
-	       unsigned nr)
-{
-	return io_uring_register((unsigned)ring->ring_fd, op, r, nr);
-}
-
 static void check_register_errors(struct io_uring *ring, void *mem)
 {
 	struct io_uring_buf_reg r = {.ring_addr = (unsigned long)mem,
 				     .ring_entries = 8, .bgid = 1};
 
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, NULL, 1), -EINVAL);
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 2), -EINVAL);
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, (void *)16, 1), -EFAULT);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, NULL, 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 2), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, (void *)16, 1), -EFAULT);
 	r.resv[4] = 1;
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
 	r.resv[4] = 0;
 	r.min_left = 1; /* only meaningful for incremental rings */
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
 	r.min_left = 0;
 	r.flags = 4;
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
 	r.flags = 0;
 	r.ring_entries = 0;
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
 	r.ring_entries = 6;
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
 	r.ring_entries = 65536;
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
 	r.ring_entries = 8;
 	r.ring_addr = 0;
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EFAULT);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EFAULT);
 	r.ring_addr = (unsigned long)mem + 64;
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
 	r.ring_addr = (unsigned long)mem;
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), 0);
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EEXIST);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), 0);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EEXIST);
 	/* Overlapping memory between groups is allowed. */
 	r.bgid = 2;
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), 0);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), 0);
 	/* MMAP ignores ring_addr. */
 	r.bgid = 3;
 	r.flags = IOU_PBUF_RING_MMAP;
 	r.ring_addr = 12345;
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), 0);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), 0);
 	r.bgid = 4;
 	r.flags = IOU_PBUF_RING_INC;
 	r.min_left = 16;
 	r.ring_addr = (unsigned long)mem;
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), 0);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), 0);
 
 	/* Unregister: checks, then ENOENT for an unknown group. */
 	memset(&r, 0, sizeof(r));
 	r.bgid = 1;
-	ASSERT_EQ(reg(ring, IORING_UNREGISTER_PBUF_RING, NULL, 1), -EINVAL);
-	ASSERT_EQ(reg(ring, IORING_UNREGISTER_PBUF_RING, &r, 0), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_UNREGISTER_PBUF_RING, NULL, 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_UNREGISTER_PBUF_RING, &r, 0), -EINVAL);
 	r.flags = IOU_PBUF_RING_MMAP;
-	ASSERT_EQ(reg(ring, IORING_UNREGISTER_PBUF_RING, &r, 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_UNREGISTER_PBUF_RING, &r, 1), -EINVAL);
 	r.flags = 0;
 	r.resv[0] = 1;
-	ASSERT_EQ(reg(ring, IORING_UNREGISTER_PBUF_RING, &r, 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_UNREGISTER_PBUF_RING, &r, 1), -EINVAL);
 	r.resv[0] = 0;
 	r.min_left = 99; /* ignored */
 	r.ring_entries = 3;
-	ASSERT_EQ(reg(ring, IORING_UNREGISTER_PBUF_RING, &r, 1), 0);
-	ASSERT_EQ(reg(ring, IORING_UNREGISTER_PBUF_RING, &r, 1), -ENOENT);
+	ASSERT_EQ(t_reg(ring, IORING_UNREGISTER_PBUF_RING, &r, 1), 0);
+	ASSERT_EQ(t_reg(ring, IORING_UNREGISTER_PBUF_RING, &r, 1), -ENOENT);
 	for (int bgid = 2; bgid <= 4; bgid++)
 		ASSERT_EQ(io_uring_unregister_buf_ring(ring, bgid), 0);
 }
@@ -93,7 +87,7 @@ static void check_status(struct io_uring *ring, void *mem)
 	st.resv[7] = 0;
 	EXPECT_REG(ring, IORING_REGISTER_PBUF_STATUS, &st, 1, -ENOENT);
 	ASSERT_EQ(io_uring_buf_ring_head(ring, 7, &head), -ENOENT);
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), 0);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), 0);
 	ASSERT_EQ(io_uring_buf_ring_head(ring, 7, &head), 0);
 	ASSERT_EQ(head, 0);
 	ASSERT_EQ(io_uring_unregister_buf_ring(ring, 7), 0);
@@ -111,7 +105,7 @@ static void check_legacy_group(struct io_uring *ring, void *mem, char *bufs)
 	io_uring_prep_provide_buffers(sqe, bufs, 64, 2, 9, 0);
 	REQUIRE_EQ(t_submit_wait(ring, &c, 1), 1);
 	ASSERT_EQ(c.res, 0);
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EEXIST);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EEXIST);
 	EXPECT_REG(ring, IORING_REGISTER_PBUF_STATUS, &st, 1, -EINVAL);
 	ASSERT_EQ(io_uring_unregister_buf_ring(ring, 9), -EINVAL);
 	sqe = io_uring_get_sqe(ring);
@@ -119,7 +113,7 @@ static void check_legacy_group(struct io_uring *ring, void *mem, char *bufs)
 	REQUIRE_EQ(t_submit_wait(ring, &c, 1), 1);
 	ASSERT_EQ(c.res, 2);
 	/* The emptied legacy group is replaced silently. */
-	ASSERT_EQ(reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), 0);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), 0);
 	ASSERT_EQ(io_uring_unregister_buf_ring(ring, 9), 0);
 }
 

@@ -8,60 +8,54 @@
 
 #include "harness.h"
 
-static int reg(struct io_uring *ring, unsigned op, struct io_uring_rsrc_update *u,
-	       unsigned nr)
-{
-	return io_uring_register((unsigned)ring->ring_fd, op, u, nr);
-}
-
 static void check_register(struct io_uring *ring, struct io_uring *other)
 {
 	struct io_uring_rsrc_update u[17];
 
 	memset(u, 0, sizeof(u));
-	ASSERT_EQ(reg(ring, IORING_REGISTER_RING_FDS, u, 0), -EINVAL);
-	ASSERT_EQ(reg(ring, IORING_REGISTER_RING_FDS, u, 17), -EINVAL);
-	ASSERT_EQ(reg(ring, IORING_REGISTER_RING_FDS, NULL, 1), -EFAULT);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_RING_FDS, u, 0), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_RING_FDS, u, 17), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_RING_FDS, NULL, 1), -EFAULT);
 	u[0] = (struct io_uring_rsrc_update){.offset = -1U, .resv = 1,
 					     .data = (__u64)ring->ring_fd};
-	ASSERT_EQ(reg(ring, IORING_REGISTER_RING_FDS, u, 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_RING_FDS, u, 1), -EINVAL);
 	u[0] = (struct io_uring_rsrc_update){.offset = 16, .data = (__u64)ring->ring_fd};
-	ASSERT_EQ(reg(ring, IORING_REGISTER_RING_FDS, u, 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_RING_FDS, u, 1), -EINVAL);
 	u[0] = (struct io_uring_rsrc_update){.offset = -1U, .data = 0x7ffffff0};
-	ASSERT_EQ(reg(ring, IORING_REGISTER_RING_FDS, u, 1), -EBADF);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_RING_FDS, u, 1), -EBADF);
 	u[0] = (struct io_uring_rsrc_update){.offset = -1U, .data = 0};
-	ASSERT_EQ(reg(ring, IORING_REGISTER_RING_FDS, u, 1), -EOPNOTSUPP);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_RING_FDS, u, 1), -EOPNOTSUPP);
 
 	/* Explicit slots, any ring, the same ring twice; a taken slot stops. */
 	u[0] = (struct io_uring_rsrc_update){.offset = 5, .data = (__u64)ring->ring_fd};
 	u[1] = (struct io_uring_rsrc_update){.offset = -1U, .data = (__u64)other->ring_fd};
 	u[2] = (struct io_uring_rsrc_update){.offset = 5, .data = (__u64)ring->ring_fd};
-	ASSERT_EQ(reg(ring, IORING_REGISTER_RING_FDS, u, 3), 2);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_RING_FDS, u, 3), 2);
 	ASSERT_EQ(u[0].offset, 5);
 	ASSERT_EQ(u[1].offset, 0); /* lowest free slot */
-	ASSERT_EQ(reg(ring, IORING_REGISTER_RING_FDS, u + 2, 1), -EBUSY);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_RING_FDS, u + 2, 1), -EBUSY);
 
 	/* Unregister: checks, empty slots are fine, stops at the first error. */
-	ASSERT_EQ(reg(ring, IORING_UNREGISTER_RING_FDS, u, 0), -EINVAL);
-	ASSERT_EQ(reg(ring, IORING_UNREGISTER_RING_FDS, NULL, 1), -EFAULT);
+	ASSERT_EQ(t_reg(ring, IORING_UNREGISTER_RING_FDS, u, 0), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_UNREGISTER_RING_FDS, NULL, 1), -EFAULT);
 	u[0] = (struct io_uring_rsrc_update){.offset = 5, .data = 1};
-	ASSERT_EQ(reg(ring, IORING_UNREGISTER_RING_FDS, u, 1), -EINVAL);
+	ASSERT_EQ(t_reg(ring, IORING_UNREGISTER_RING_FDS, u, 1), -EINVAL);
 	u[0] = (struct io_uring_rsrc_update){.offset = 5};
 	u[1] = (struct io_uring_rsrc_update){.offset = 0};
 	u[2] = (struct io_uring_rsrc_update){.offset = 3};
 	u[3] = (struct io_uring_rsrc_update){.offset = 99};
-	ASSERT_EQ(reg(ring, IORING_UNREGISTER_RING_FDS, u, 4), 3);
+	ASSERT_EQ(t_reg(ring, IORING_UNREGISTER_RING_FDS, u, 4), 3);
 
 	/* All 16 slots, then EBUSY. */
 	for (int i = 0; i < 16; i++)
 		u[i] = (struct io_uring_rsrc_update){.offset = -1U,
 						     .data = (__u64)ring->ring_fd};
-	ASSERT_EQ(reg(ring, IORING_REGISTER_RING_FDS, u, 16), 16);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_RING_FDS, u, 16), 16);
 	u[16] = (struct io_uring_rsrc_update){.offset = -1U, .data = (__u64)ring->ring_fd};
-	ASSERT_EQ(reg(ring, IORING_REGISTER_RING_FDS, u + 16, 1), -EBUSY);
+	ASSERT_EQ(t_reg(ring, IORING_REGISTER_RING_FDS, u + 16, 1), -EBUSY);
 	for (int i = 0; i < 16; i++)
 		u[i] = (struct io_uring_rsrc_update){.offset = (__u32)i};
-	ASSERT_EQ(reg(ring, IORING_UNREGISTER_RING_FDS, u, 16), 16);
+	ASSERT_EQ(t_reg(ring, IORING_UNREGISTER_RING_FDS, u, 16), 16);
 }
 
 static struct io_uring *thread_ring;

@@ -36,15 +36,23 @@ static int register_file_table(struct io_uring *ring, unsigned opcode,
 	return ret;
 }
 
+/* The argument of REGISTER_FILES2 and REGISTER_BUFFERS2. */
+static struct io_uring_rsrc_register rsrc_table(const void *data,
+						const __u64 *tags, unsigned nr,
+						unsigned flags)
+{
+	return (struct io_uring_rsrc_register){
+		.nr = nr,
+		.flags = flags,
+		.data = (unsigned long)data,
+		.tags = (unsigned long)tags,
+	};
+}
+
 static int register_files2(struct io_uring *ring, const int *files,
 			   const __u64 *tags, unsigned nr, unsigned flags)
 {
-	struct io_uring_rsrc_register reg = {
-		.nr = nr,
-		.flags = flags,
-		.data = (unsigned long)files,
-		.tags = (unsigned long)tags,
-	};
+	struct io_uring_rsrc_register reg = rsrc_table(files, tags, nr, flags);
 
 	return register_file_table(ring, IORING_REGISTER_FILES2, &reg,
 				   sizeof(reg), nr);
@@ -128,12 +136,7 @@ ANYRING_EXPORT int io_uring_register_file_alloc_range(struct io_uring *ring,
 static int register_buffers2(struct io_uring *ring, const struct iovec *iovecs,
 			     const __u64 *tags, unsigned nr, unsigned flags)
 {
-	struct io_uring_rsrc_register reg = {
-		.nr = nr,
-		.flags = flags,
-		.data = (unsigned long)iovecs,
-		.tags = (unsigned long)tags,
-	};
+	struct io_uring_rsrc_register reg = rsrc_table(iovecs, tags, nr, flags);
 
 	return ring_register(ring, IORING_REGISTER_BUFFERS2, &reg, sizeof(reg));
 }
