@@ -566,11 +566,16 @@ struct io_uring_buf_ring {
 			__u16 resv3;
 			__u16 tail;
 		};
+#ifdef __cplusplus
+		/* An empty struct has size 1 in C++: use a zero-length array. */
+		struct io_uring_buf bufs[0];
+#else
 		struct {
 			struct {
 			} __empty_bufs;
 			struct io_uring_buf bufs[];
 		};
+#endif
 	};
 };
 
