@@ -122,7 +122,8 @@ static bool kernel_refuses_io_uring(void)
 	return status < 0 && is_fallback_error(status);
 }
 
-const struct anyring_ops *backend_for_setup(void)
+/* The backend new rings get, deciding it (and probing) if needed. */
+static const struct anyring_ops *backend_for_setup(void)
 {
 	enum anyring_backend req = requested_backend();
 
@@ -151,6 +152,7 @@ int backend_setup(unsigned entries, struct io_uring_params *p,
 		  const struct anyring_ops **ops)
 {
 	enum anyring_backend req = requested_backend();
+	bool may_fall_back;
 	char why[96];
 	int fd;
 
@@ -164,25 +166,21 @@ int backend_setup(unsigned entries, struct io_uring_params *p,
 		}
 		return setup_on(*ops, entries, p, "ANYRING_BACKEND=user");
 	}
-	if (req == ANYRING_BACKEND_AUTO && user_backend() &&
-	    kernel_status < 0 && kernel_refuses_io_uring()) {
+	may_fall_back = req == ANYRING_BACKEND_AUTO && user_backend();
+	/* Once a probe has seen the refusal, skip the doomed system call. */
+	fd = may_fall_back && is_fallback_error(kernel_status)
+		     ? kernel_status
+		     : kernel_io_uring_setup(entries, p);
+	if (may_fall_back && is_fallback_error(fd) && kernel_refuses_io_uring()) {
 		*ops = user_backend();
 		snprintf(why, sizeof(why), "io_uring_setup: %s",
 			 strerrorname_np(-anyring_kernel_status()));
 		return setup_on(*ops, entries, p, why);
 	}
-	fd = kernel_io_uring_setup(entries, p);
-	if (fd >= 0 || req == ANYRING_BACKEND_KERNEL || !user_backend() ||
-	    !is_fallback_error(fd) || !kernel_refuses_io_uring()) {
-		report_choice_once(ANYRING_BACKEND_KERNEL,
-				   req == ANYRING_BACKEND_KERNEL
-					   ? "ANYRING_BACKEND=kernel"
-					   : "io_uring is usable");
-		return fd;
-	}
-	*ops = user_backend();
-	snprintf(why, sizeof(why), "io_uring_setup: %s", strerrorname_np(-fd));
-	return setup_on(*ops, entries, p, why);
+	report_choice_once(ANYRING_BACKEND_KERNEL,
+			   req == ANYRING_BACKEND_KERNEL ? "ANYRING_BACKEND=kernel"
+							 : "io_uring is usable");
+	return fd;
 }
 
 ANYRING_EXPORT int anyring_set_backend(enum anyring_backend backend)

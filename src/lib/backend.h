@@ -39,9 +39,6 @@ const struct anyring_ops *backend_for_fd(unsigned fd, int registered);
 int backend_fd_attach(int fd, const struct anyring_ops *ops);
 void backend_fd_detach(int fd);
 
-/* The backend chosen for new rings, after the process-wide decision. */
-const struct anyring_ops *backend_for_setup(void);
-
 /* Set up a ring on the chosen backend; *ops receives it (NULL = kernel). */
 int backend_setup(unsigned entries, struct io_uring_params *p,
 		  const struct anyring_ops **ops);
