@@ -37,6 +37,14 @@ int anyring_default_backend(void);
 /* Whether this build has the backend, whatever the kernel allows. */
 int anyring_backend_available(enum anyring_backend backend);
 
+/*
+ * Whether a backend implements a register opcode or an SQE opcode here
+ * (for the kernel: whether this kernel does and lets the process use it).
+ */
+int anyring_register_op_supported(enum anyring_backend backend,
+				  unsigned opcode);
+int anyring_sqe_op_supported(enum anyring_backend backend, unsigned opcode);
+
 /* "auto", "kernel", "user", or "unknown". */
 const char *anyring_backend_name(int backend);
 

@@ -129,6 +129,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_CLONE_BUFFERS, IORING_REGISTER_RING_FDS);
 	mem = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	fd = t_temp_file(PAGE, 'c');

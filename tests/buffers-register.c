@@ -182,6 +182,7 @@ int main(int argc, char **argv)
 	char *mem;
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_BUFFERS);
 	mem = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	t_ring(&ring, 8, 0);

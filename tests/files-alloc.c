@@ -93,6 +93,7 @@ int main(int argc, char **argv)
 	struct io_uring ring;
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_FILE_ALLOC_RANGE, IORING_REGISTER_FILES2);
 	t_ring(&ring, 8, 0);
 	check_range_errors(&ring);
 	check_range_allocation(&ring);

@@ -121,6 +121,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_FILES);
 	fd = t_temp_file(4096, 'x');
 	t_ring(&ring, 8, 0);
 	check_register_errors(&ring, fd);

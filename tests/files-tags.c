@@ -154,6 +154,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_FILES2);
 	fd = t_temp_file(64, 't');
 	t_ring(&ring, 8, 0);
 	check_files2_errors(&ring, fd);

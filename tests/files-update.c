@@ -115,6 +115,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_FILES_UPDATE, IORING_REGISTER_FILES2);
 	fd = t_temp_file(4096, 'u');
 	t_ring(&ring, 8, 0);
 	check_update_errors(&ring, fd);

@@ -126,3 +126,25 @@ int t_reg(struct io_uring *ring, unsigned op, const void *arg, unsigned nr)
 {
 	return io_uring_register((unsigned)ring->ring_fd, op, arg, nr);
 }
+
+enum anyring_backend t_backend_kind(void)
+{
+	if (!strcmp(t_backend, "user"))
+		return ANYRING_BACKEND_USER;
+	if (!strcmp(t_backend, "kernel"))
+		return ANYRING_BACKEND_KERNEL;
+	return (enum anyring_backend)anyring_default_backend();
+}
+
+bool t_has_register(unsigned opcode)
+{
+	return anyring_register_op_supported(t_backend_kind(), opcode);
+}
+
+void t_require_register(const unsigned *opcodes, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!t_has_register(opcodes[i]))
+			t_skip("the %s backend does not implement register opcode %u yet",
+			       t_backend, opcodes[i]);
+}

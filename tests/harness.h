@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,18 @@ extern const char *t_backend;
 
 /* Select the backend named by ANYRING_BACKEND; exit 77 if unusable here. */
 void t_init(int argc, char **argv);
+/* The backend this run uses (ANYRING_BACKEND_KERNEL or _USER). */
+enum anyring_backend t_backend_kind(void);
+/* Whether this run's backend implements a register opcode. */
+bool t_has_register(unsigned opcode);
+/* Skip (77) unless this run's backend implements every listed opcode. */
+void t_require_register(const unsigned *opcodes, unsigned n);
+#define T_REQUIRE_REGISTER(...)                                                \
+	do {                                                                   \
+		const unsigned ops_[] = {__VA_ARGS__};                         \
+		t_require_register(ops_, sizeof(ops_) / sizeof(ops_[0]));      \
+	} while (0)
+
 /* End the test: 1 if any check failed, else 0. */
 int t_done(void);
 /* Exit 77 with a reason. */

@@ -217,6 +217,8 @@ static void check_sqpoll_and_registered_only(void)
 	memset(&p, 0, sizeof(p));
 	p.flags = IORING_SETUP_REGISTERED_FD_ONLY;
 	ASSERT_EQ(io_uring_queue_init_params(4, &ring, &p), -EINVAL);
+	if (!t_has_register(IORING_REGISTER_RING_FDS))
+		return;
 	memset(&p, 0, sizeof(p));
 	p.flags = IORING_SETUP_REGISTERED_FD_ONLY | IORING_SETUP_NO_MMAP;
 	ASSERT_EQ(io_uring_queue_init_params(4, &ring, &p), 0);

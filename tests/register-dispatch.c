@@ -25,6 +25,7 @@ int main(int argc, char **argv)
 	int efd;
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_RING_FDS, IORING_REGISTER_PERSONALITY, IORING_REGISTER_QUERY);
 	t_ring(&ring, 4, 0);
 
 	/* The opcode is checked before the fd: a bad fd still gives EINVAL. */

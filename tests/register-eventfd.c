@@ -33,6 +33,7 @@ int main(int argc, char **argv)
 	int p[2];
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_EVENTFD);
 	t_ring(&ring, 8, 0);
 	REQUIRE_EQ(pipe(p), 0);
 

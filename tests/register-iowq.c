@@ -97,6 +97,7 @@ int main(int argc, char **argv)
 	struct io_uring ring;
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_IOWQ_AFF, IORING_REGISTER_IOWQ_MAX_WORKERS);
 	/* Affinity changes the pool's bounded limit: check limits first. */
 	t_ring(&ring, 8, 0);
 	check_max_workers(&ring);

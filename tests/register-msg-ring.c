@@ -21,6 +21,7 @@ int main(int argc, char **argv)
 	int efd = eventfd(0, 0);
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_SEND_MSG_RING);
 	t_ring(&ring, 4, 0);
 	/* Only blind: with a ring fd it is an unknown opcode. */
 	prep(&sqe, ring.ring_fd);

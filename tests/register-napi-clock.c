@@ -132,6 +132,7 @@ static void check_clock(void)
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_NAPI, IORING_REGISTER_CLOCK);
 	check_napi();
 	check_clock();
 	return t_done();

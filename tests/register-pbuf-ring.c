@@ -174,6 +174,7 @@ int main(int argc, char **argv)
 	static char bufs[4096];
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_PBUF_RING);
 	t_ring(&ring, 8, 0);
 	check_register_errors(&ring, mem);
 	check_status(&ring, mem);

@@ -55,6 +55,7 @@ int main(int argc, char **argv)
 	int a, b, c;
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_PERSONALITY);
 	t_ring(&ring, 4, 0);
 	EXPECT_REG(&ring, IORING_REGISTER_PERSONALITY, &ring, 0, -EINVAL);
 	EXPECT_REG(&ring, IORING_REGISTER_PERSONALITY, NULL, 1, -EINVAL);

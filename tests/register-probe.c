@@ -12,6 +12,7 @@ int main(int argc, char **argv)
 	struct io_uring ring;
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_PROBE);
 	t_ring(&ring, 4, 0);
 	EXPECT_REG(&ring, IORING_REGISTER_PROBE, NULL, 4, -EINVAL);
 	EXPECT_REG(&ring, IORING_REGISTER_PROBE, p, 257, -EINVAL);

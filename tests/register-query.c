@@ -86,6 +86,7 @@ int main(int argc, char **argv)
 	struct io_uring ring;
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_QUERY, IORING_REGISTER_ZCRX_IFQ);
 	t_ring(&ring, 4, 0);
 	check_query(&ring);
 	check_zcrx(&ring);

@@ -118,6 +118,7 @@ int main(int argc, char **argv)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_MEM_REGION);
 	check_errors(mem);
 	check_wait_region();
 	munmap(mem, 2 * PAGE);

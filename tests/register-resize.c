@@ -22,6 +22,7 @@ int main(int argc, char **argv)
 	struct t_cqe c[16];
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_RESIZE_RINGS);
 	t_ring(&plain, 4, 0);
 	memset(&p, 0, sizeof(p));
 	p.sq_entries = 8;

@@ -149,6 +149,7 @@ static void check_enforcement(void)
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_RESTRICTIONS, IORING_REGISTER_PERSONALITY);
 	check_registration_errors();
 	check_disabled_ring();
 	check_enforcement();

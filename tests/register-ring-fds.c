@@ -123,6 +123,7 @@ int main(int argc, char **argv)
 	struct io_uring ring, other;
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_RING_FDS);
 	t_ring(&ring, 4, 0);
 	t_ring(&other, 4, 0);
 	check_register(&ring, &other);

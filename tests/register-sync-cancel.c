@@ -42,6 +42,7 @@ int main(int argc, char **argv)
 	int p[2], q[2];
 
 	t_init(argc, argv);
+	T_REQUIRE_REGISTER(IORING_REGISTER_SYNC_CANCEL, IORING_REGISTER_FILES);
 	t_ring(&ring, 16, 0);
 	REQUIRE_EQ(pipe(p), 0);
 	REQUIRE_EQ(pipe(q), 0);

@@ -16,10 +16,9 @@
 
 #include "ring.h"
 
-/* The userspace backend's operations, once a build provides one. */
 static const struct anyring_ops *user_backend(void)
 {
-	return NULL;
+	return &user_backend_ops;
 }
 
 static pthread_once_t choice_once = PTHREAD_ONCE_INIT;
@@ -66,6 +65,12 @@ static enum anyring_backend requested_backend(void)
  * the thread's life. Probing from a short-lived thread keeps that side
  * effect away from the application's threads.
  */
+/* What the kernel's REGISTER_PROBE said, filled in by the probe. */
+static struct {
+	struct io_uring_probe hdr;
+	struct io_uring_probe_op ops[IORING_OP_LAST];
+} kernel_probe;
+
 static void *probe_kernel_thread(void *arg)
 {
 	struct io_uring_params p;
@@ -74,8 +79,11 @@ static void *probe_kernel_thread(void *arg)
 	memset(&p, 0, sizeof(p));
 	fd = kernel_io_uring_setup(1, &p);
 	*(int *)arg = fd < 0 ? fd : 0;
-	if (fd >= 0)
+	if (fd >= 0) {
+		kernel_io_uring_register((unsigned)fd, IORING_REGISTER_PROBE,
+					 &kernel_probe, IORING_OP_LAST);
 		kernel_close(fd);
+	}
 	return NULL;
 }
 
@@ -231,6 +239,36 @@ ANYRING_EXPORT const char *anyring_backend_name(int backend)
 		return "user";
 	}
 	return "unknown";
+}
+
+/*
+ * Linux checks the register opcode before it looks at the fd, so a bad
+ * (non-blind) fd yields EBADF for a known opcode and EINVAL otherwise.
+ */
+static bool kernel_knows_register_op(unsigned op)
+{
+	return kernel_io_uring_register(0x7fffffff, op, NULL, 0) != -EINVAL;
+}
+
+ANYRING_EXPORT int anyring_register_op_supported(enum anyring_backend backend,
+						 unsigned opcode)
+{
+	if (opcode >= IORING_REGISTER_LAST)
+		return 0;
+	if (backend == ANYRING_BACKEND_USER)
+		return uring_register_op_supported(opcode);
+	return anyring_kernel_status() == 0 && kernel_knows_register_op(opcode);
+}
+
+ANYRING_EXPORT int anyring_sqe_op_supported(enum anyring_backend backend,
+					    unsigned opcode)
+{
+	if (opcode >= IORING_OP_LAST)
+		return 0;
+	if (backend == ANYRING_BACKEND_USER)
+		return uring_sqe_op_supported(opcode);
+	return anyring_kernel_status() == 0 && opcode <= kernel_probe.hdr.last_op &&
+	       (kernel_probe.ops[opcode].flags & IO_URING_OP_SUPPORTED);
 }
 
 ANYRING_EXPORT int anyring_ring_backend(const struct io_uring *ring)

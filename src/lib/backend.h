@@ -9,6 +9,7 @@
 #ifndef ANYRING_BACKEND_H
 #define ANYRING_BACKEND_H
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "anyring.h"
@@ -28,6 +29,11 @@ struct anyring_ops {
 	/* io_uring_queue_exit() is about to close fd and unmap its memory. */
 	void (*exit)(unsigned fd);
 };
+
+/* The userspace backend (src/user/). */
+extern const struct anyring_ops user_backend_ops;
+bool uring_register_op_supported(unsigned opcode);
+bool uring_sqe_op_supported(unsigned opcode);
 
 /*
  * Which backend serves a ring fd: NULL for the kernel. Flags are the

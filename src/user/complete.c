@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Completions: posting CQEs (the tail published with release ordering, a
+ * full CQ spilling to an overflow list that loses nothing), waking
+ * waiters, and retiring requests and their links.
+ */
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "kernel/syscall.h"
+#include "user.h"
+
+struct cqe_overflow {
+	struct cqe_overflow *next;
+	struct io_uring_cqe cqe;
+};
+
+unsigned uring_cq_ready(struct uring_ctx *ctx)
+{
+	return __atomic_load_n(ctx->cq_tail, __ATOMIC_RELAXED) -
+	       __atomic_load_n(ctx->cq_head, __ATOMIC_ACQUIRE);
+}
+
+static void set_sq_flag(struct uring_ctx *ctx, unsigned flag, bool on)
+{
+	if (on)
+		__atomic_fetch_or(ctx->sq_flags, flag, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(ctx->sq_flags, ~flag, __ATOMIC_RELEASE);
+}
+
+static void wake_waiters(struct uring_ctx *ctx)
+{
+	atomic_fetch_add_explicit(&ctx->cq_events, 1, memory_order_release);
+	if (atomic_load_explicit(&ctx->cq_waiters, memory_order_acquire))
+		kernel_syscall6(__NR_futex, (long)&ctx->cq_events,
+				FUTEX_WAKE_PRIVATE, 0x7fffffff, 0, 0, 0);
+}
+
+/* Write one CQE at the tail; the caller holds completion_lock. */
+static bool cq_write(struct uring_ctx *ctx, const struct io_uring_cqe *src)
+{
+	unsigned tail = *ctx->cq_tail;
+	struct io_uring_cqe *dst;
+
+	if (tail - __atomic_load_n(ctx->cq_head, __ATOMIC_ACQUIRE) >=
+	    ctx->cq_entries)
+		return false;
+	dst = &ctx->cqes[(tail & ctx->cq_mask) << ctx->cqe_shift];
+	dst->user_data = src->user_data;
+	dst->res = src->res;
+	dst->flags = src->flags;
+	if (ctx->cqe_shift) {
+		dst->big_cqe[0] = 0;
+		dst->big_cqe[1] = 0;
+	}
+	__atomic_store_n(ctx->cq_tail, tail + 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+/* Move overflowed CQEs into the CQ while there is room; lock held. */
+static void flush_overflow_locked(struct uring_ctx *ctx)
+{
+	struct cqe_overflow *o;
+
+	while ((o = ctx->overflow_head) && cq_write(ctx, &o->cqe)) {
+		ctx->overflow_head = o->next;
+		if (!ctx->overflow_head)
+			ctx->overflow_tail = NULL;
+		free(o);
+	}
+	if (!ctx->overflow_head)
+		set_sq_flag(ctx, IORING_SQ_CQ_OVERFLOW, false);
+}
+
+void uring_flush_overflow(struct uring_ctx *ctx)
+{
+	if (!(__atomic_load_n(ctx->sq_flags, __ATOMIC_ACQUIRE) &
+	      IORING_SQ_CQ_OVERFLOW))
+		return;
+	pthread_mutex_lock(&ctx->completion_lock);
+	flush_overflow_locked(ctx);
+	pthread_mutex_unlock(&ctx->completion_lock);
+	wake_waiters(ctx);
+}
+
+static void overflow_add(struct uring_ctx *ctx, const struct io_uring_cqe *cqe)
+{
+	struct cqe_overflow *o = malloc(sizeof(*o));
+
+	if (!o) {
+		/* Out of memory: the kernel counts the loss the same way. */
+		__atomic_fetch_add(ctx->cq_overflow, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	o->next = NULL;
+	o->cqe = *cqe;
+	if (ctx->overflow_tail)
+		ctx->overflow_tail->next = o;
+	else
+		ctx->overflow_head = o;
+	ctx->overflow_tail = o;
+	set_sq_flag(ctx, IORING_SQ_CQ_OVERFLOW, true);
+}
+
+void uring_post_cqe(struct uring_ctx *ctx, __u64 user_data, __s32 res,
+		    __u32 cflags)
+{
+	struct io_uring_cqe cqe = {
+		.user_data = user_data,
+		.res = res,
+		.flags = cflags,
+	};
+
+	pthread_mutex_lock(&ctx->completion_lock);
+	/* Earlier overflowed CQEs go first, so order is kept. */
+	if (ctx->overflow_head)
+		flush_overflow_locked(ctx);
+	if (ctx->overflow_head || !cq_write(ctx, &cqe))
+		overflow_add(ctx, &cqe);
+	ctx->cq_posted++;
+	pthread_mutex_unlock(&ctx->completion_lock);
+	wake_waiters(ctx);
+	if (__atomic_load_n(&ctx->count_timeouts, __ATOMIC_RELAXED))
+		uring_count_timeouts_check(ctx);
+}
+
+void uring_inflight_add(struct uring_req *req)
+{
+	struct uring_ctx *ctx = req->ctx;
+
+	pthread_mutex_lock(&ctx->inflight_lock);
+	req->inflight_prev = NULL;
+	req->inflight_next = ctx->inflight;
+	if (ctx->inflight)
+		ctx->inflight->inflight_prev = req;
+	ctx->inflight = req;
+	ctx->nr_inflight++;
+	pthread_mutex_unlock(&ctx->inflight_lock);
+}
+
+static void inflight_remove(struct uring_req *req)
+{
+	struct uring_ctx *ctx = req->ctx;
+
+	pthread_mutex_lock(&ctx->inflight_lock);
+	if (req->inflight_prev)
+		req->inflight_prev->inflight_next = req->inflight_next;
+	else
+		ctx->inflight = req->inflight_next;
+	if (req->inflight_next)
+		req->inflight_next->inflight_prev = req->inflight_prev;
+	ctx->nr_inflight--;
+	pthread_cond_broadcast(&ctx->inflight_cond);
+	pthread_mutex_unlock(&ctx->inflight_lock);
+}
+
+void uring_req_free(struct uring_req *req)
+{
+	if (req->owned_fd >= 0)
+		kernel_close(req->owned_fd);
+	free(req->iov);
+	free(req->op_data);
+	free(req);
+}
+
+/* Retire the LINK_TIMEOUT of a request that finished first. */
+static void disarm_link_timeout(struct uring_req *req)
+{
+	struct uring_ctx *ctx = req->ctx;
+	struct uring_req *lt;
+
+	pthread_mutex_lock(&ctx->timeout_lock);
+	lt = req->link_timeout;
+	req->link_timeout = NULL;
+	if (lt)
+		lt->timeout_target = NULL;
+	pthread_mutex_unlock(&ctx->timeout_lock);
+	if (!lt)
+		return;
+	/* If the timer is firing right now, the firing completes it. */
+	if (!req->lt_armed || poll_engine_remove(ctx->poll, lt))
+		uring_req_complete(lt, -ECANCELED, 0);
+}
+
+void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags)
+{
+	struct uring_ctx *ctx = req->ctx;
+	struct uring_req *next = req->link;
+	bool more = cflags & IORING_CQE_F_MORE;
+
+	req->res = res;
+	if (res < 0)
+		req->failed = true;
+	if (!(req->flags & IOSQE_CQE_SKIP_SUCCESS) || res < 0)
+		uring_post_cqe(ctx, req->user_data, res, cflags);
+	/* A multishot CQE with MORE leaves the request running. */
+	if (more)
+		return;
+	disarm_link_timeout(req);
+	req->link = NULL;
+	if (next)
+		uring_link_continue(next, req->failed &&
+						  !(req->flags & IOSQE_IO_HARDLINK));
+	inflight_remove(req);
+	uring_req_free(req);
+	uring_drain_kick(ctx);
+}

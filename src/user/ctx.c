@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Userspace rings: io_uring_setup(2), the fd -> ring table, and teardown.
+ *
+ * A ring is a memfd, so it has a real fd number and close() semantics, and
+ * its memory is laid out as the kernel lays it out: the SQ and CQ rings at
+ * IORING_OFF_SQ_RING (one region, IORING_FEAT_SINGLE_MMAP), the SQEs at
+ * IORING_OFF_SQES. Anyone mapping those offsets sees the ring.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kernel/syscall.h"
+#include "user.h"
+
+/* What 6.18 accepts in io_uring_params.flags (QUERY's setup mask). */
+#define SETUP_FLAGS_VALID 0x7ffffU
+/* Flags this backend cannot model; setup refuses them with EINVAL. */
+#define SETUP_FLAGS_UNSUPPORTED                                                \
+	(IORING_SETUP_IOPOLL | IORING_SETUP_HYBRID_IOPOLL |                    \
+	 IORING_SETUP_ATTACH_WQ | IORING_SETUP_CQE_MIXED)
+#define MAX_SQ_ENTRIES 32768U
+#define MAX_CQ_ENTRIES 65536U
+/* The features 6.18 reports; the userspace backend implements them. */
+#define USER_FEATURES 0x3ffffU
+
+/* Kernel's struct io_rings: offsets of each field in the ring region. */
+enum {
+	RING_SQ_HEAD = 0,
+	RING_SQ_TAIL = 4,
+	RING_CQ_HEAD = 8,
+	RING_CQ_TAIL = 12,
+	RING_SQ_MASK = 16,
+	RING_CQ_MASK = 20,
+	RING_SQ_ENTRIES = 24,
+	RING_CQ_ENTRIES = 28,
+	RING_SQ_DROPPED = 32,
+	RING_SQ_FLAGS = 36,
+	RING_CQ_FLAGS = 40,
+	RING_CQ_OVERFLOW = 44,
+	RING_CQES = 64,
+};
+
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct uring_ctx *table;
+
+static unsigned round_up_pow2(unsigned v)
+{
+	unsigned r = 1;
+
+	while (r < v)
+		r <<= 1;
+	return r;
+}
+
+static size_t page_align(size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (n + page - 1) & ~(page - 1);
+}
+
+/* The kernel's checks on io_uring_params, in its order. */
+static int check_params(unsigned entries, struct io_uring_params *p,
+			unsigned *sq, unsigned *cq)
+{
+	unsigned f = p->flags;
+
+	if (!entries)
+		return -EINVAL;
+	if (entries > MAX_SQ_ENTRIES) {
+		if (!(f & IORING_SETUP_CLAMP))
+			return -EINVAL;
+		entries = MAX_SQ_ENTRIES;
+	}
+	if (f & ~SETUP_FLAGS_VALID)
+		return -EINVAL;
+	if (p->resv[0] || p->resv[1] || p->resv[2])
+		return -EINVAL;
+	if ((f & IORING_SETUP_SQ_AFF) && !(f & IORING_SETUP_SQPOLL))
+		return -EINVAL;
+	if ((f & IORING_SETUP_REGISTERED_FD_ONLY) && !(f & IORING_SETUP_NO_MMAP))
+		return -EINVAL;
+	if ((f & IORING_SETUP_SQPOLL) &&
+	    (f & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
+		  IORING_SETUP_DEFER_TASKRUN)))
+		return -EINVAL;
+	if ((f & IORING_SETUP_TASKRUN_FLAG) &&
+	    !(f & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_DEFER_TASKRUN)))
+		return -EINVAL;
+	if ((f & IORING_SETUP_DEFER_TASKRUN) &&
+	    !(f & IORING_SETUP_SINGLE_ISSUER))
+		return -EINVAL;
+	if (f & SETUP_FLAGS_UNSUPPORTED)
+		return -EINVAL;
+	*sq = round_up_pow2(entries);
+	if (f & IORING_SETUP_CQSIZE) {
+		if (!p->cq_entries)
+			return -EINVAL;
+		*cq = p->cq_entries;
+		if (*cq > MAX_CQ_ENTRIES) {
+			if (!(f & IORING_SETUP_CLAMP))
+				return -EINVAL;
+			*cq = MAX_CQ_ENTRIES;
+		}
+		*cq = round_up_pow2(*cq);
+		if (*cq < *sq)
+			return -EINVAL;
+	} else {
+		*cq = 2 * *sq;
+	}
+	return 0;
+}
+
+static size_t rings_bytes(const struct uring_ctx *ctx, size_t *array_off)
+{
+	size_t off = RING_CQES + ((size_t)ctx->cq_entries << ctx->cqe_shift) *
+					 sizeof(struct io_uring_cqe);
+
+	off = (off + 63) & ~(size_t)63;
+	*array_off = off;
+	if (ctx->flags & IORING_SETUP_NO_SQARRAY)
+		return off;
+	return off + ctx->sq_entries * sizeof(__u32);
+}
+
+static void *map_memfd(int fd, size_t len, off_t off)
+{
+	return kernel_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			   off);
+}
+
+/* Our own mappings of the memfd, or the application's NO_MMAP memory. */
+static int map_ring_memory(struct uring_ctx *ctx, struct io_uring_params *p)
+{
+	size_t array_off, rings = rings_bytes(ctx, &array_off);
+
+	ctx->rings_len = page_align(rings);
+	ctx->sqes_len = page_align(((size_t)ctx->sq_entries << ctx->sqe_shift) *
+				   sizeof(struct io_uring_sqe));
+	if (ctx->flags & IORING_SETUP_NO_MMAP) {
+		if (!p->sq_off.user_addr || !p->cq_off.user_addr)
+			return -EFAULT;
+		if ((p->sq_off.user_addr | p->cq_off.user_addr) &
+		    ((size_t)sysconf(_SC_PAGESIZE) - 1))
+			return -EINVAL;
+		ctx->sqes = (void *)(uintptr_t)p->sq_off.user_addr;
+		ctx->rings = (void *)(uintptr_t)p->cq_off.user_addr;
+		ctx->app_memory = true;
+	} else {
+		if (ftruncate(ctx->fd, (off_t)(IORING_OFF_SQES + ctx->sqes_len)))
+			return -ENOMEM;
+		ctx->rings = map_memfd(ctx->fd, ctx->rings_len, IORING_OFF_SQ_RING);
+		if (kernel_mmap_failed(ctx->rings)) {
+			ctx->rings = NULL;
+			return -ENOMEM;
+		}
+		ctx->sqes = map_memfd(ctx->fd, ctx->sqes_len, IORING_OFF_SQES);
+		if (kernel_mmap_failed(ctx->sqes)) {
+			ctx->sqes = NULL;
+			return -ENOMEM;
+		}
+	}
+	memset(ctx->rings, 0, rings);
+	return (int)array_off;
+}
+
+static void init_ring_fields(struct uring_ctx *ctx, size_t array_off)
+{
+	char *r = ctx->rings;
+
+	ctx->sq_head = (unsigned *)(r + RING_SQ_HEAD);
+	ctx->sq_tail = (unsigned *)(r + RING_SQ_TAIL);
+	ctx->cq_head = (unsigned *)(r + RING_CQ_HEAD);
+	ctx->cq_tail = (unsigned *)(r + RING_CQ_TAIL);
+	ctx->sq_dropped = (unsigned *)(r + RING_SQ_DROPPED);
+	ctx->sq_flags = (unsigned *)(r + RING_SQ_FLAGS);
+	ctx->cq_flags = (unsigned *)(r + RING_CQ_FLAGS);
+	ctx->cq_overflow = (unsigned *)(r + RING_CQ_OVERFLOW);
+	ctx->cqes = (struct io_uring_cqe *)(r + RING_CQES);
+	if (!(ctx->flags & IORING_SETUP_NO_SQARRAY))
+		ctx->sq_array = (unsigned *)(r + array_off);
+	*(unsigned *)(r + RING_SQ_MASK) = ctx->sq_mask;
+	*(unsigned *)(r + RING_CQ_MASK) = ctx->cq_mask;
+	*(unsigned *)(r + RING_SQ_ENTRIES) = ctx->sq_entries;
+	*(unsigned *)(r + RING_CQ_ENTRIES) = ctx->cq_entries;
+}
+
+static void fill_params(const struct uring_ctx *ctx, struct io_uring_params *p,
+			size_t array_off)
+{
+	p->sq_entries = ctx->sq_entries;
+	p->cq_entries = ctx->cq_entries;
+	p->features = ctx->features;
+	p->sq_off.head = RING_SQ_HEAD;
+	p->sq_off.tail = RING_SQ_TAIL;
+	p->sq_off.ring_mask = RING_SQ_MASK;
+	p->sq_off.ring_entries = RING_SQ_ENTRIES;
+	p->sq_off.flags = RING_SQ_FLAGS;
+	p->sq_off.dropped = RING_SQ_DROPPED;
+	p->sq_off.array = ctx->sq_array ? (__u32)array_off : 0;
+	p->sq_off.resv1 = 0;
+	p->cq_off.head = RING_CQ_HEAD;
+	p->cq_off.tail = RING_CQ_TAIL;
+	p->cq_off.ring_mask = RING_CQ_MASK;
+	p->cq_off.ring_entries = RING_CQ_ENTRIES;
+	p->cq_off.overflow = RING_CQ_OVERFLOW;
+	p->cq_off.cqes = RING_CQES;
+	p->cq_off.flags = RING_CQ_FLAGS;
+	p->cq_off.resv1 = 0;
+	if (!(ctx->flags & IORING_SETUP_NO_MMAP)) {
+		p->sq_off.user_addr = 0;
+		p->cq_off.user_addr = 0;
+	}
+}
+
+static void ctx_free(struct uring_ctx *ctx)
+{
+	if (ctx->wq)
+		iowq_destroy(ctx->wq);
+	if (ctx->poll)
+		poll_engine_destroy(ctx->poll);
+	if (!ctx->app_memory) {
+		if (ctx->rings)
+			kernel_munmap(ctx->rings, ctx->rings_len);
+		if (ctx->sqes)
+			kernel_munmap(ctx->sqes, ctx->sqes_len);
+	}
+	pthread_mutex_destroy(&ctx->uring_lock);
+	pthread_mutex_destroy(&ctx->completion_lock);
+	pthread_mutex_destroy(&ctx->inflight_lock);
+	pthread_mutex_destroy(&ctx->timeout_lock);
+	pthread_cond_destroy(&ctx->inflight_cond);
+	free(ctx);
+}
+
+static struct uring_ctx *ctx_alloc(unsigned flags, unsigned sq, unsigned cq)
+{
+	struct uring_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return NULL;
+	ctx->fd = -1;
+	ctx->flags = flags;
+	ctx->features = USER_FEATURES;
+	ctx->sq_entries = sq;
+	ctx->cq_entries = cq;
+	ctx->sq_mask = sq - 1;
+	ctx->cq_mask = cq - 1;
+	ctx->sqe_shift = !!(flags & IORING_SETUP_SQE128);
+	ctx->cqe_shift = !!(flags & IORING_SETUP_CQE32);
+	ctx->disabled = flags & IORING_SETUP_R_DISABLED;
+	pthread_mutex_init(&ctx->uring_lock, NULL);
+	pthread_mutex_init(&ctx->completion_lock, NULL);
+	pthread_mutex_init(&ctx->inflight_lock, NULL);
+	pthread_mutex_init(&ctx->timeout_lock, NULL);
+	pthread_cond_init(&ctx->inflight_cond, NULL);
+	atomic_init(&ctx->refs, 1);
+	if ((flags & IORING_SETUP_SINGLE_ISSUER) && !ctx->disabled) {
+		ctx->submitter = pthread_self();
+		ctx->has_submitter = true;
+	}
+	return ctx;
+}
+
+static void table_insert(struct uring_ctx *ctx)
+{
+	pthread_mutex_lock(&table_lock);
+	ctx->table_next = table;
+	table = ctx;
+	pthread_mutex_unlock(&table_lock);
+}
+
+static void table_remove(struct uring_ctx *ctx)
+{
+	pthread_mutex_lock(&table_lock);
+	for (struct uring_ctx **pp = &table; *pp; pp = &(*pp)->table_next) {
+		if (*pp == ctx) {
+			*pp = ctx->table_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&table_lock);
+}
+
+struct uring_ctx *uring_ctx_get(unsigned fd, int registered)
+{
+	struct uring_ctx *ctx;
+
+	(void)registered; /* registered ring fds arrive with their issue */
+	pthread_mutex_lock(&table_lock);
+	for (ctx = table; ctx; ctx = ctx->table_next)
+		if ((unsigned)ctx->fd == fd && !ctx->dying)
+			break;
+	if (ctx)
+		atomic_fetch_add(&ctx->refs, 1);
+	pthread_mutex_unlock(&table_lock);
+	return ctx;
+}
+
+void uring_ctx_put(struct uring_ctx *ctx)
+{
+	atomic_fetch_sub(&ctx->refs, 1);
+}
+
+bool uring_fd_is_ring(int fd)
+{
+	struct uring_ctx *ctx;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st))
+		return false;
+	pthread_mutex_lock(&table_lock);
+	for (ctx = table; ctx; ctx = ctx->table_next)
+		if (ctx->dev == st.st_dev && ctx->ino == st.st_ino)
+			break;
+	pthread_mutex_unlock(&table_lock);
+	if (ctx)
+		return true;
+	/*
+	 * A kernel ring: it answers a malformed UNREGISTER_EVENTFD with
+	 * EINVAL, where any other file gets EOPNOTSUPP.
+	 */
+	return kernel_io_uring_register((unsigned)fd, IORING_UNREGISTER_EVENTFD,
+					(void *)1, 0) == -EINVAL;
+}
+
+static int user_setup(unsigned entries, struct io_uring_params *p)
+{
+	struct uring_ctx *ctx;
+	unsigned sq, cq;
+	struct stat st;
+	int ret, array_off;
+
+	ret = check_params(entries, p, &sq, &cq);
+	if (ret)
+		return ret;
+	ctx = ctx_alloc(p->flags, sq, cq);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->fd = memfd_create("[io_uring]", MFD_CLOEXEC);
+	if (ctx->fd < 0) {
+		ret = -EMFILE;
+		goto fail;
+	}
+	fstat(ctx->fd, &st);
+	ctx->dev = st.st_dev;
+	ctx->ino = st.st_ino;
+	array_off = map_ring_memory(ctx, p);
+	if (array_off < 0) {
+		ret = array_off;
+		goto fail;
+	}
+	init_ring_fields(ctx, (size_t)array_off);
+	ctx->wq = iowq_create(ctx);
+	ctx->poll = poll_engine_create(ctx);
+	if (!ctx->wq || !ctx->poll) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	if (ctx->flags & IORING_SETUP_SQPOLL) {
+		ret = uring_sqpoll_start(ctx, p);
+		if (ret)
+			goto fail;
+	}
+	fill_params(ctx, p, (size_t)array_off);
+	ret = backend_fd_attach(ctx->fd, &user_backend_ops);
+	if (ret)
+		goto fail_sqpoll;
+	table_insert(ctx);
+	return ctx->fd;
+fail_sqpoll:
+	if (ctx->flags & IORING_SETUP_SQPOLL)
+		uring_sqpoll_stop(ctx);
+fail:
+	if (ctx->fd >= 0)
+		kernel_close(ctx->fd);
+	ctx_free(ctx);
+	return ret;
+}
+
+/* Cancel what is queued, let running work finish, then free the ring. */
+static void user_exit(unsigned fd)
+{
+	struct uring_ctx *ctx = uring_ctx_get(fd, 0);
+
+	if (!ctx)
+		return;
+	pthread_mutex_lock(&ctx->uring_lock);
+	ctx->dying = true;
+	pthread_mutex_unlock(&ctx->uring_lock);
+	table_remove(ctx);
+	backend_fd_detach((int)fd);
+	if (ctx->flags & IORING_SETUP_SQPOLL)
+		uring_sqpoll_stop(ctx);
+	uring_ctx_put(ctx);
+	/* Wait for enter/register calls still inside the ring. */
+	while (atomic_load(&ctx->refs) > 1)
+		sched_yield();
+	poll_engine_destroy(ctx->poll);
+	ctx->poll = NULL;
+	iowq_destroy(ctx->wq);
+	ctx->wq = NULL;
+	ctx_free(ctx);
+}
+
+const struct anyring_ops user_backend_ops = {
+	.kind = ANYRING_BACKEND_USER,
+	.name = "user",
+	.setup = user_setup,
+	.enter = uring_enter,
+	.register_op = uring_register,
+	.exit = user_exit,
+};

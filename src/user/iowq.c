@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The worker pool, modelled on io-wq: a bounded class for regular files
+ * and block devices and an unbounded class for everything else, each with
+ * its own worker limit. Workers start on demand, run requests that may
+ * block, and leave after a while without work.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "user.h"
+
+#define WORKER_IDLE_SECONDS 5
+
+struct iowq_class {
+	pthread_cond_t work; /* work queued for this class, or stopping */
+	struct uring_req *head, *tail;
+	unsigned max_workers;
+	unsigned nr_workers;
+	unsigned nr_idle;
+};
+
+struct iowq {
+	struct uring_ctx *ctx;
+	pthread_mutex_t lock;
+	pthread_cond_t gone;     /* a worker exited */
+	struct iowq_class cls[2]; /* IO_WQ_BOUND, IO_WQ_UNBOUND */
+	struct running *running;  /* requests workers are running now */
+	bool stopping;
+};
+
+struct running {
+	struct running *next;
+	struct uring_req *req;
+};
+
+struct worker_arg {
+	struct iowq *wq;
+	int cls;
+};
+
+struct iowq *iowq_create(struct uring_ctx *ctx)
+{
+	struct iowq *wq = calloc(1, sizeof(*wq));
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct rlimit nproc;
+
+	if (!wq)
+		return NULL;
+	wq->ctx = ctx;
+	pthread_mutex_init(&wq->lock, NULL);
+	pthread_cond_init(&wq->cls[0].work, NULL);
+	pthread_cond_init(&wq->cls[1].work, NULL);
+	pthread_cond_init(&wq->gone, NULL);
+	/* io-wq's defaults: min(sq_entries, 4 * CPUs) and RLIMIT_NPROC. */
+	wq->cls[IO_WQ_BOUND].max_workers =
+		ctx->sq_entries < 4 * cpus ? ctx->sq_entries : (unsigned)(4 * cpus);
+	getrlimit(RLIMIT_NPROC, &nproc);
+	wq->cls[IO_WQ_UNBOUND].max_workers =
+		nproc.rlim_cur > 0x7fffffff ? 0x7fffffff : (unsigned)nproc.rlim_cur;
+	return wq;
+}
+
+static struct uring_req *dequeue(struct iowq_class *c)
+{
+	struct uring_req *req = c->head;
+
+	if (req) {
+		c->head = req->next;
+		if (!c->head)
+			c->tail = NULL;
+		req->next = NULL;
+	}
+	return req;
+}
+
+static void *worker_main(void *p)
+{
+	struct worker_arg *arg = p;
+	struct iowq *wq = arg->wq;
+	struct iowq_class *c = &wq->cls[arg->cls];
+	sigset_t all;
+
+	free(arg);
+	/* Signals belong to the application's threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&wq->lock);
+	for (;;) {
+		struct uring_req *req = dequeue(c);
+
+		if (req) {
+			struct running self = {wq->running, req};
+
+			wq->running = &self;
+			pthread_mutex_unlock(&wq->lock);
+			if (wq->ctx->dying)
+				uring_req_complete(req, -ECANCELED, 0);
+			else
+				uring_req_issue(req, 0);
+			pthread_mutex_lock(&wq->lock);
+			for (struct running **pp = &wq->running; *pp;
+			     pp = &(*pp)->next) {
+				if (*pp == &self) {
+					*pp = self.next;
+					break;
+				}
+			}
+			continue;
+		}
+		if (wq->stopping)
+			break;
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += WORKER_IDLE_SECONDS;
+		c->nr_idle++;
+		int ret = pthread_cond_timedwait(&c->work, &wq->lock, &until);
+		c->nr_idle--;
+		if (ret && !c->head && !wq->stopping)
+			break;
+	}
+	c->nr_workers--;
+	pthread_cond_broadcast(&wq->gone);
+	pthread_mutex_unlock(&wq->lock);
+	return NULL;
+}
+
+/* Start a worker for the class if none is idle and the limit allows. */
+static void maybe_start_worker(struct iowq *wq, int cls)
+{
+	struct iowq_class *c = &wq->cls[cls];
+	struct worker_arg *arg;
+	pthread_attr_t attr;
+	pthread_t thread;
+
+	if (c->nr_idle || c->nr_workers >= c->max_workers)
+		return;
+	arg = malloc(sizeof(*arg));
+	if (!arg)
+		return;
+	arg->wq = wq;
+	arg->cls = cls;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&thread, &attr, worker_main, arg) == 0)
+		c->nr_workers++;
+	else
+		free(arg);
+	pthread_attr_destroy(&attr);
+}
+
+void iowq_enqueue(struct iowq *wq, struct uring_req *req, bool bounded)
+{
+	int cls = bounded ? IO_WQ_BOUND : IO_WQ_UNBOUND;
+	struct iowq_class *c = &wq->cls[cls];
+
+	req->next = NULL;
+	pthread_mutex_lock(&wq->lock);
+	if (c->tail)
+		c->tail->next = req;
+	else
+		c->head = req;
+	c->tail = req;
+	maybe_start_worker(wq, cls);
+	pthread_cond_signal(&c->work);
+	/* No worker could start (no resources): run it here. */
+	req = c->nr_workers ? NULL : dequeue(c);
+	pthread_mutex_unlock(&wq->lock);
+	if (req)
+		uring_req_issue(req, 0);
+}
+
+struct uring_req *iowq_take(struct iowq *wq,
+			    bool (*match)(struct uring_req *, void *), void *arg)
+{
+	struct uring_req *taken = NULL, **tail = &taken;
+
+	pthread_mutex_lock(&wq->lock);
+	for (int i = 0; i < 2; i++) {
+		struct iowq_class *c = &wq->cls[i];
+		struct uring_req **pp = &c->head, *prev = NULL;
+
+		while (*pp) {
+			struct uring_req *req = *pp;
+
+			if (!match(req, arg)) {
+				prev = req;
+				pp = &req->next;
+				continue;
+			}
+			*pp = req->next;
+			if (c->tail == req)
+				c->tail = prev;
+			req->next = NULL;
+			*tail = req;
+			tail = &req->next;
+		}
+	}
+	pthread_mutex_unlock(&wq->lock);
+	return taken;
+}
+
+/* The request pointers are only compared, never followed after unlock. */
+bool iowq_running(struct iowq *wq, bool (*match)(struct uring_req *, void *),
+		  void *arg)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&wq->lock);
+	for (struct running *r = wq->running; r && !found; r = r->next)
+		found = match(r->req, arg);
+	pthread_mutex_unlock(&wq->lock);
+	return found;
+}
+
+/* Queued work is cancelled; running work finishes; workers exit. */
+void iowq_destroy(struct iowq *wq)
+{
+	if (!wq)
+		return;
+	pthread_mutex_lock(&wq->lock);
+	wq->stopping = true;
+	pthread_cond_broadcast(&wq->cls[0].work);
+	pthread_cond_broadcast(&wq->cls[1].work);
+	while (wq->cls[0].nr_workers || wq->cls[1].nr_workers)
+		pthread_cond_wait(&wq->gone, &wq->lock);
+	pthread_mutex_unlock(&wq->lock);
+	for (int i = 0; i < 2; i++) {
+		struct uring_req *req;
+
+		while ((req = dequeue(&wq->cls[i])))
+			uring_req_complete(req, -ECANCELED, 0);
+	}
+	pthread_mutex_destroy(&wq->lock);
+	pthread_cond_destroy(&wq->cls[0].work);
+	pthread_cond_destroy(&wq->cls[1].work);
+	pthread_cond_destroy(&wq->gone);
+	free(wq);
+}

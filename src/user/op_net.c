@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Socket operations: ACCEPT (and multishot), CONNECT, SEND, RECV, SENDMSG,
+ * RECVMSG, SHUTDOWN, SOCKET, BIND, LISTEN. Data transfers try
+ * MSG_DONTWAIT first and wait in the poll engine when the socket is not
+ * ready, as the kernel's fast poll does.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "kbuf.h"
+#include "uaccess.h"
+#include "user.h"
+
+#define SEND_IOPRIO_FLAGS (IORING_RECVSEND_POLL_FIRST | IORING_RECVSEND_FIXED_BUF)
+#define RECV_IOPRIO_FLAGS                                                      \
+	(IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT)
+
+struct msg_copy {
+	struct msghdr msg;
+	struct sockaddr_storage addr;
+	struct msghdr *user_msg;
+	struct iovec iov[]; /* msg.msg_iovlen entries */
+};
+
+/* ---------------------------------------------------------------- */
+
+int uring_accept_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
+{
+	if (sqe->len || sqe->buf_index)
+		return -EINVAL;
+	if (sqe->ioprio & ~(IORING_ACCEPT_MULTISHOT | IORING_ACCEPT_DONTWAIT |
+			    IORING_ACCEPT_POLL_FIRST))
+		return -EINVAL;
+	if (req->file_index && (sqe->accept_flags & SOCK_CLOEXEC))
+		return -EINVAL;
+	if (sqe->accept_flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
+		return -EINVAL;
+	req->addr2 = sqe->addr2;
+	return 0;
+}
+
+/* Whether fd is ready for events now, without blocking. */
+static bool ready_now(int fd, short events)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+
+	return poll(&p, 1, 0) > 0;
+}
+
+enum issue_result uring_accept_issue(struct uring_req *req, unsigned flags)
+{
+	bool multishot = req->ioprio & IORING_ACCEPT_MULTISHOT;
+	int fd;
+
+	(void)flags;
+	if (req->file_index) {
+		req->res = req->file_index == IORING_FILE_INDEX_ALLOC ? -ENFILE
+								     : -ENXIO;
+		return ISSUE_DONE;
+	}
+	for (;;) {
+		if ((req->ioprio & IORING_ACCEPT_POLL_FIRST) && !req->async) {
+			req->poll_mask = POLLIN;
+			return ISSUE_POLL;
+		}
+		if (!ready_now(req->fd, POLLIN)) {
+			if (req->ioprio & IORING_ACCEPT_DONTWAIT) {
+				req->res = -EAGAIN;
+				return ISSUE_DONE;
+			}
+			req->poll_mask = POLLIN;
+			return ISSUE_POLL;
+		}
+		fd = accept4(req->fd, (struct sockaddr *)(uintptr_t)req->addr,
+			     (socklen_t *)(uintptr_t)req->addr2,
+			     (int)req->op_flags);
+		if (fd < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (fd < 0 || !multishot) {
+			req->res = fd < 0 ? -errno : fd;
+			return ISSUE_DONE;
+		}
+		uring_req_complete(req, fd, IORING_CQE_F_MORE);
+	}
+}
+
+int uring_connect_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
+{
+	struct msg_copy *m;
+
+	if (sqe->len || sqe->buf_index || sqe->rw_flags || sqe->splice_fd_in)
+		return -EINVAL;
+	if (sqe->off > sizeof(struct sockaddr_storage))
+		return -EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	req->op_data = m;
+	req->addr2 = sqe->off;
+	return uring_copy_from_user(&m->addr, (void *)(uintptr_t)sqe->addr,
+				    (size_t)sqe->off);
+}
+
+enum issue_result uring_connect_issue(struct uring_req *req, unsigned flags)
+{
+	struct msg_copy *m = req->op_data;
+	int ret, err;
+	socklen_t len = sizeof(err);
+
+	/* A connect in progress: its result is the socket's error. */
+	if (req->done_io) {
+		getsockopt(req->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		req->res = -err;
+		return ISSUE_DONE;
+	}
+	if ((flags & ISSUE_NONBLOCK) && !(fcntl(req->fd, F_GETFL) & O_NONBLOCK))
+		return ISSUE_PUNT;
+	ret = connect(req->fd, (struct sockaddr *)&m->addr,
+		      (socklen_t)req->addr2);
+	if (ret < 0 && errno == EINPROGRESS &&
+	    (fcntl(req->fd, F_GETFL) & O_NONBLOCK) && !req->async) {
+		req->done_io = 1;
+		req->poll_mask = POLLOUT;
+		return ISSUE_POLL;
+	}
+	req->res = ret < 0 ? -errno : 0;
+	return ISSUE_DONE;
+}
+
+/* ---------------------------------------------------------------- */
+
+int uring_sendrecv_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
+{
+	bool is_send = req->opcode == IORING_OP_SEND;
+
+	if (is_send) {
+		if (sqe->ioprio & ~SEND_IOPRIO_FLAGS)
+			return -EINVAL;
+		if (sqe->ioprio & IORING_RECVSEND_FIXED_BUF)
+			return -EFAULT; /* no registered buffers yet */
+		req->addr2 = sqe->addr2;
+		req->splice_fd_in = sqe->addr_len;
+	} else {
+		if (sqe->file_index || sqe->addr2)
+			return -EINVAL;
+		if (sqe->ioprio & ~RECV_IOPRIO_FLAGS)
+			return -EINVAL;
+		if ((sqe->ioprio & IORING_RECV_MULTISHOT) &&
+		    !(req->flags & IOSQE_BUFFER_SELECT))
+			return -EINVAL;
+	}
+	if (req->flags & IOSQE_BUFFER_SELECT)
+		req->kbuf_bgid = sqe->buf_group;
+	req->op_flags = sqe->msg_flags | (is_send ? MSG_NOSIGNAL : 0);
+	return 0;
+}
+
+static void drop_kbuf(struct uring_req *req)
+{
+	struct kbuf_selected sel = {req->kbuf_addr, req->kbuf_len,
+				    req->kbuf_bid, req->kbuf_bgid};
+
+	if (req->has_kbuf)
+		kbuf_recycle(req->ctx, &sel);
+	req->has_kbuf = false;
+}
+
+enum issue_result uring_sendrecv_issue(struct uring_req *req, unsigned flags)
+{
+	bool is_send = req->opcode == IORING_OP_SEND;
+	bool user_nowait = req->op_flags & MSG_DONTWAIT;
+	bool waitall = req->op_flags & MSG_WAITALL;
+	bool multishot = req->ioprio & IORING_RECV_MULTISHOT;
+	char *buf = (char *)(uintptr_t)req->addr;
+	size_t len = req->len;
+	ssize_t ret;
+
+	(void)flags;
+	if ((req->ioprio & IORING_RECVSEND_POLL_FIRST) && !req->async) {
+		req->poll_mask = is_send ? POLLOUT : POLLIN;
+		return ISSUE_POLL;
+	}
+	for (;;) {
+		if (req->flags & IOSQE_BUFFER_SELECT) {
+			struct kbuf_selected sel;
+
+			if (!req->has_kbuf) {
+				int err = kbuf_select(req->ctx, req->kbuf_bgid, &sel);
+
+				if (err) {
+					req->res = err;
+					return ISSUE_DONE;
+				}
+				req->kbuf_addr = sel.addr;
+				req->kbuf_len = sel.len;
+				req->kbuf_bid = sel.bid;
+				req->has_kbuf = true;
+			}
+			buf = req->kbuf_addr;
+			len = req->len && req->len < req->kbuf_len ? req->len
+								  : req->kbuf_len;
+		}
+		if (is_send && req->addr2)
+			ret = sendto(req->fd, buf + req->done_io, len - req->done_io,
+				     (int)req->op_flags | MSG_DONTWAIT,
+				     (struct sockaddr *)(uintptr_t)req->addr2,
+				     (socklen_t)req->splice_fd_in);
+		else if (is_send)
+			ret = send(req->fd, buf + req->done_io, len - req->done_io,
+				   (int)req->op_flags | MSG_DONTWAIT);
+		else
+			ret = recv(req->fd, buf + req->done_io, len - req->done_io,
+				   (int)req->op_flags | MSG_DONTWAIT);
+		if (ret < 0 && errno == EAGAIN && !user_nowait) {
+			drop_kbuf(req);
+			req->poll_mask = is_send ? POLLOUT : POLLIN;
+			return ISSUE_POLL;
+		}
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret > 0 && waitall && req->done_io + (size_t)ret < len) {
+			req->done_io += (__u32)ret;
+			continue;
+		}
+		if (ret >= 0)
+			ret += req->done_io;
+		else if (req->done_io)
+			ret = req->done_io;
+		req->done_io = 0;
+		req->res = ret < 0 ? -errno : (__s32)ret;
+		req->cflags = 0;
+		if (req->has_kbuf && ret >= 0) {
+			req->cflags = IORING_CQE_F_BUFFER |
+				      ((__u32)req->kbuf_bid << IORING_CQE_BUFFER_SHIFT);
+			req->has_kbuf = false;
+		} else {
+			drop_kbuf(req);
+		}
+		if (multishot && ret > 0) {
+			uring_req_complete(req, req->res, req->cflags | IORING_CQE_F_MORE);
+			continue;
+		}
+		if (ret >= 0 && (size_t)ret < len && waitall)
+			req->failed = true;
+		return ISSUE_DONE;
+	}
+}
+
+/* ---------------------------------------------------------------- */
+
+int uring_msg_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
+{
+	bool is_send = req->opcode == IORING_OP_SENDMSG;
+	struct msghdr msg;
+	struct msg_copy *m;
+	int ret;
+
+	if (is_send ? (sqe->ioprio & ~SEND_IOPRIO_FLAGS)
+		 : (sqe->ioprio & ~RECV_IOPRIO_FLAGS))
+		return -EINVAL;
+	if (!is_send && (sqe->ioprio & IORING_RECV_MULTISHOT))
+		return -EINVAL; /* multishot recvmsg needs provided buffers */
+	ret = uring_copy_from_user(&msg, (void *)(uintptr_t)sqe->addr,
+				   sizeof(msg));
+	if (ret)
+		return ret;
+	if (msg.msg_iovlen > UIO_MAXIOV)
+		return -EMSGSIZE;
+	m = calloc(1, sizeof(*m) + msg.msg_iovlen * sizeof(struct iovec));
+	if (!m)
+		return -ENOMEM;
+	req->op_data = m;
+	m->msg = msg;
+	m->user_msg = (struct msghdr *)(uintptr_t)sqe->addr;
+	ret = uring_copy_from_user(m->iov, msg.msg_iov,
+				   m->msg.msg_iovlen * sizeof(struct iovec));
+	if (ret)
+		return ret;
+	m->msg.msg_iov = m->iov;
+	req->op_flags = sqe->msg_flags | (is_send ? MSG_NOSIGNAL : 0);
+	return 0;
+}
+
+enum issue_result uring_msg_issue(struct uring_req *req, unsigned flags)
+{
+	bool is_send = req->opcode == IORING_OP_SENDMSG;
+	struct msg_copy *m = req->op_data;
+	ssize_t ret;
+
+	(void)flags;
+	if ((req->ioprio & IORING_RECVSEND_POLL_FIRST) && !req->async) {
+		req->poll_mask = is_send ? POLLOUT : POLLIN;
+		return ISSUE_POLL;
+	}
+	do {
+		ret = is_send ? sendmsg(req->fd, &m->msg, (int)req->op_flags | MSG_DONTWAIT)
+			   : recvmsg(req->fd, &m->msg, (int)req->op_flags | MSG_DONTWAIT);
+	} while (ret < 0 && errno == EINTR);
+	if (ret < 0 && errno == EAGAIN && !(req->op_flags & MSG_DONTWAIT)) {
+		req->poll_mask = is_send ? POLLOUT : POLLIN;
+		return ISSUE_POLL;
+	}
+	if (ret >= 0 && !is_send) {
+		/* The kernel writes back the lengths and flags it filled in. */
+		uring_copy_to_user(&m->user_msg->msg_namelen, &m->msg.msg_namelen,
+				   sizeof(m->msg.msg_namelen));
+		uring_copy_to_user(&m->user_msg->msg_controllen,
+				   &m->msg.msg_controllen,
+				   sizeof(m->msg.msg_controllen));
+		uring_copy_to_user(&m->user_msg->msg_flags, &m->msg.msg_flags,
+				   sizeof(m->msg.msg_flags));
+	}
+	req->res = ret < 0 ? -errno : (__s32)ret;
+	return ISSUE_DONE;
+}
+
+/* ---------------------------------------------------------------- */
+
+int uring_shutdown_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
+{
+	(void)req;
+	if (sqe->off || sqe->addr || sqe->rw_flags || sqe->buf_index ||
+	    sqe->splice_fd_in || sqe->addr3)
+		return -EINVAL;
+	return 0;
+}
+
+enum issue_result uring_shutdown_issue(struct uring_req *req, unsigned flags)
+{
+	if (flags & ISSUE_NONBLOCK)
+		return ISSUE_PUNT;
+	req->res = shutdown(req->fd, (int)req->len) ? -errno : 0;
+	return ISSUE_DONE;
+}
+
+int uring_socket_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
+{
+	int type_flags = (int)(sqe->off & ~(__u64)0xf);
+
+	if (sqe->addr || sqe->rw_flags || sqe->buf_index)
+		return -EINVAL;
+	if (req->file_index && (type_flags & SOCK_CLOEXEC))
+		return -EINVAL;
+	if (type_flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
+		return -EINVAL;
+	return 0;
+}
+
+enum issue_result uring_socket_issue(struct uring_req *req, unsigned flags)
+{
+	int fd;
+
+	(void)flags;
+	if (req->file_index) {
+		req->res = req->file_index == IORING_FILE_INDEX_ALLOC ? -ENFILE
+								     : -ENXIO;
+		return ISSUE_DONE;
+	}
+	fd = socket(req->orig_fd, (int)req->off, (int)req->len);
+	req->res = fd < 0 ? -errno : fd;
+	return ISSUE_DONE;
+}
+
+int uring_bind_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
+{
+	if (sqe->len || sqe->buf_index || sqe->rw_flags || sqe->splice_fd_in)
+		return -EINVAL;
+	return uring_connect_prep(req, sqe);
+}
+
+enum issue_result uring_bind_issue(struct uring_req *req, unsigned flags)
+{
+	struct msg_copy *m = req->op_data;
+
+	(void)flags;
+	req->res = bind(req->fd, (struct sockaddr *)&m->addr,
+			(socklen_t)req->addr2)
+			   ? -errno
+			   : 0;
+	return ISSUE_DONE;
+}
+
+int uring_listen_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
+{
+	(void)req;
+	if (sqe->addr || sqe->buf_index || sqe->rw_flags || sqe->splice_fd_in ||
+	    sqe->addr2)
+		return -EINVAL;
+	return 0;
+}
+
+enum issue_result uring_listen_issue(struct uring_req *req, unsigned flags)
+{
+	(void)flags;
+	req->res = listen(req->fd, (int)req->len) ? -errno : 0;
+	return ISSUE_DONE;
+}

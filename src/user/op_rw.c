@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reads and writes: READ, WRITE, READV, WRITEV. The first attempt never
+ * blocks (RWF_NOWAIT); a pollable file that would block waits in the poll
+ * engine, a regular file goes to a bounded worker, which then blocks.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "kbuf.h"
+#include "uaccess.h"
+#include "user.h"
+
+#define MAX_RW_COUNT (INT_MAX & ~4095L)
+#define RWF_VALID (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND)
+
+static bool is_vectored(const struct uring_req *req)
+{
+	return req->opcode == IORING_OP_READV || req->opcode == IORING_OP_WRITEV;
+}
+
+static bool is_read(const struct uring_req *req)
+{
+	return req->opcode == IORING_OP_READ || req->opcode == IORING_OP_READV;
+}
+
+int uring_rw_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
+{
+	(void)sqe;
+	if (req->flags & IOSQE_BUFFER_SELECT) {
+		if (!is_read(req))
+			return -EINVAL;
+		req->kbuf_bgid = req->buf_index;
+		if (is_vectored(req) && req->len != 1)
+			return -EINVAL;
+	}
+	if (!is_vectored(req) || (req->flags & IOSQE_BUFFER_SELECT))
+		return 0;
+	if (req->len > UIO_MAXIOV)
+		return -EINVAL;
+	/* Copy the iovec array now: the SQE's memory may change after. */
+	req->nr_iov = req->len;
+	req->iov = calloc(req->nr_iov ? req->nr_iov : 1, sizeof(struct iovec));
+	if (!req->iov)
+		return -ENOMEM;
+	return uring_copy_from_user(req->iov, (void *)(uintptr_t)req->addr,
+				    req->nr_iov * sizeof(struct iovec));
+}
+
+/* Where the data goes: the iovec array, the buffer, or a provided one. */
+static int rw_buffers(struct uring_req *req, struct iovec *one,
+		      struct iovec **iov, int *nr)
+{
+	if (req->flags & IOSQE_BUFFER_SELECT) {
+		if (!req->has_kbuf) {
+			struct kbuf_selected sel;
+			int ret = kbuf_select(req->ctx, req->kbuf_bgid, &sel);
+
+			if (ret)
+				return ret;
+			req->kbuf_addr = sel.addr;
+			req->kbuf_len = sel.len;
+			req->kbuf_bid = sel.bid;
+			req->has_kbuf = true;
+		}
+		one->iov_base = req->kbuf_addr;
+		one->iov_len = req->len && req->len < req->kbuf_len
+				       ? req->len
+				       : req->kbuf_len;
+		*iov = one;
+		*nr = 1;
+		return 0;
+	}
+	if (is_vectored(req)) {
+		*iov = req->iov;
+		*nr = (int)req->nr_iov;
+		return 0;
+	}
+	one->iov_base = (void *)(uintptr_t)req->addr;
+	one->iov_len = req->len > MAX_RW_COUNT ? MAX_RW_COUNT : req->len;
+	*iov = one;
+	*nr = 1;
+	return 0;
+}
+
+static void release_kbuf(struct uring_req *req)
+{
+	struct kbuf_selected sel = {req->kbuf_addr, req->kbuf_len,
+				    req->kbuf_bid, req->kbuf_bgid};
+
+	if (req->has_kbuf)
+		kbuf_recycle(req->ctx, &sel);
+	req->has_kbuf = false;
+}
+
+static bool pollable(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+}
+
+static ssize_t do_rw(struct uring_req *req, struct iovec *iov, int nr,
+		     off_t off, int flags)
+{
+	ssize_t ret;
+
+	if (is_read(req))
+		ret = preadv2(req->fd, iov, nr, off, flags);
+	else
+		ret = pwritev2(req->fd, iov, nr, off, flags);
+	/* Stream files (pipes, sockets) take no offset in io_uring. */
+	if (ret < 0 && errno == ESPIPE && off != -1)
+		return do_rw(req, iov, nr, -1, flags);
+	return ret < 0 ? -errno : ret;
+}
+
+enum issue_result uring_rw_issue(struct uring_req *req, unsigned flags)
+{
+	int user_flags = (int)req->op_flags, nr, ret;
+	off_t off = req->off == (__u64)-1 ? -1 : (off_t)req->off;
+	struct iovec one, *iov;
+	ssize_t n;
+
+	if (user_flags & ~RWF_VALID) {
+		req->res = -EOPNOTSUPP;
+		return ISSUE_DONE;
+	}
+	ret = rw_buffers(req, &one, &iov, &nr);
+	if (ret) {
+		req->res = ret;
+		return ISSUE_DONE;
+	}
+	n = do_rw(req, iov, nr, off, user_flags | RWF_NOWAIT);
+	if (n == -EAGAIN && !(user_flags & RWF_NOWAIT)) {
+		if (pollable(req->fd)) {
+			release_kbuf(req);
+			req->poll_mask = is_read(req) ? POLLIN : POLLOUT;
+			return ISSUE_POLL;
+		}
+		if (flags & ISSUE_NONBLOCK) {
+			release_kbuf(req);
+			return ISSUE_PUNT;
+		}
+		n = do_rw(req, iov, nr, off, user_flags);
+	} else if (n == -EOPNOTSUPP && !(user_flags & RWF_NOWAIT)) {
+		/* The file cannot do non-blocking I/O: a worker blocks. */
+		if (flags & ISSUE_NONBLOCK) {
+			release_kbuf(req);
+			return ISSUE_PUNT;
+		}
+		n = do_rw(req, iov, nr, off, user_flags);
+	}
+	req->res = (__s32)n;
+	if (req->has_kbuf && n >= 0) {
+		req->cflags = IORING_CQE_F_BUFFER |
+			      ((__u32)req->kbuf_bid << IORING_CQE_BUFFER_SHIFT);
+		req->has_kbuf = false;
+	} else {
+		release_kbuf(req);
+	}
+	/* A short transfer breaks a link, as in the kernel. */
+	if (n >= 0 && !(req->flags & IOSQE_BUFFER_SELECT)) {
+		size_t want = 0;
+
+		for (int i = 0; i < nr; i++)
+			want += iov[i].iov_len;
+		if ((size_t)n != want)
+			req->failed = true;
+	}
+	return ISSUE_DONE;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The opcode table: for each IORING_OP_*, how the userspace backend
+ * prepares and issues it and the kernel's per-op properties (whether it
+ * takes a file, allows buffer selection or ioprio, and which worker class
+ * blocking use goes to). Opcodes without an entry are refused with
+ * -EINVAL at submission and not claimed by the probe.
+ */
+#include "ops.h"
+
+#define OP(opname, fn, ...)                                                    \
+	[IORING_OP_##opname] = {.name = #opname,                               \
+				.prep = uring_##fn##_prep,                     \
+				.issue = uring_##fn##_issue,                   \
+				.supported = 1,                                \
+				__VA_ARGS__}
+
+const struct uring_op uring_ops[IORING_OP_LAST] = {
+	OP(NOP, nop),
+	OP(READV, rw, .needs_file = 1, .ioprio = 1, .buffer_select = 1,
+	   .unbound_nonreg = 1),
+	OP(WRITEV, rw, .needs_file = 1, .ioprio = 1, .unbound_nonreg = 1),
+	OP(FSYNC, fsync, .needs_file = 1),
+	OP(POLL_ADD, poll_add, .needs_file = 1, .unbound_nonreg = 1),
+	OP(POLL_REMOVE, poll_remove),
+	OP(SYNC_FILE_RANGE, sync_range, .needs_file = 1),
+	OP(SENDMSG, msg, .needs_file = 1, .ioprio = 1, .unbound_nonreg = 1),
+	OP(RECVMSG, msg, .needs_file = 1, .ioprio = 1, .unbound_nonreg = 1),
+	OP(TIMEOUT, timeout),
+	OP(TIMEOUT_REMOVE, timeout_remove),
+	OP(ACCEPT, accept, .needs_file = 1, .ioprio = 1, .unbound_nonreg = 1),
+	OP(ASYNC_CANCEL, cancel),
+	OP(LINK_TIMEOUT, timeout),
+	OP(CONNECT, connect, .needs_file = 1, .unbound_nonreg = 1),
+	OP(FALLOCATE, fallocate, .needs_file = 1),
+	OP(OPENAT, openat),
+	OP(CLOSE, close),
+	OP(STATX, statx),
+	OP(READ, rw, .needs_file = 1, .ioprio = 1, .buffer_select = 1,
+	   .unbound_nonreg = 1),
+	OP(WRITE, rw, .needs_file = 1, .ioprio = 1, .unbound_nonreg = 1),
+	OP(FADVISE, fadvise, .needs_file = 1),
+	OP(MADVISE, madvise),
+	OP(SEND, sendrecv, .needs_file = 1, .ioprio = 1, .buffer_select = 1,
+	   .unbound_nonreg = 1),
+	OP(RECV, sendrecv, .needs_file = 1, .ioprio = 1, .buffer_select = 1,
+	   .unbound_nonreg = 1),
+	OP(OPENAT2, openat2),
+	OP(SPLICE, splice, .needs_file = 1, .unbound_nonreg = 1),
+	OP(PROVIDE_BUFFERS, provide_buffers),
+	OP(REMOVE_BUFFERS, remove_buffers),
+	OP(TEE, splice, .needs_file = 1, .unbound_nonreg = 1),
+	OP(SHUTDOWN, shutdown, .needs_file = 1),
+	OP(RENAMEAT, renameat),
+	OP(UNLINKAT, unlinkat),
+	OP(MKDIRAT, mkdirat),
+	OP(SYMLINKAT, symlinkat),
+	OP(LINKAT, linkat),
+	OP(MSG_RING, msg_ring),
+	OP(SOCKET, socket),
+	OP(FTRUNCATE, ftruncate, .needs_file = 1),
+	OP(BIND, bind, .needs_file = 1),
+	OP(LISTEN, listen, .needs_file = 1),
+};
+
+bool uring_sqe_op_supported(unsigned opcode)
+{
+	return opcode < IORING_OP_LAST && uring_ops[opcode].supported;
+}

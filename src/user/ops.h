@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* Prep and issue functions of every operation, for the opcode table. */
+#ifndef ANYRING_USER_OPS_H
+#define ANYRING_USER_OPS_H
+
+#include "user.h"
+
+#define DECLARE_OP(name)                                                       \
+	int uring_##name##_prep(struct uring_req *req,                         \
+				const struct io_uring_sqe *sqe);               \
+	enum issue_result uring_##name##_issue(struct uring_req *req,          \
+					       unsigned flags)
+
+DECLARE_OP(nop);
+DECLARE_OP(rw);
+DECLARE_OP(fsync);
+DECLARE_OP(sync_range);
+DECLARE_OP(fallocate);
+DECLARE_OP(fadvise);
+DECLARE_OP(madvise);
+DECLARE_OP(ftruncate);
+DECLARE_OP(statx);
+DECLARE_OP(openat);
+DECLARE_OP(openat2);
+DECLARE_OP(close);
+DECLARE_OP(renameat);
+DECLARE_OP(unlinkat);
+DECLARE_OP(mkdirat);
+DECLARE_OP(symlinkat);
+DECLARE_OP(linkat);
+DECLARE_OP(poll_add);
+DECLARE_OP(poll_remove);
+DECLARE_OP(timeout);
+DECLARE_OP(timeout_remove);
+DECLARE_OP(cancel);
+DECLARE_OP(accept);
+DECLARE_OP(connect);
+DECLARE_OP(sendrecv);
+DECLARE_OP(msg);
+DECLARE_OP(shutdown);
+DECLARE_OP(socket);
+DECLARE_OP(bind);
+DECLARE_OP(listen);
+DECLARE_OP(splice);
+DECLARE_OP(provide_buffers);
+DECLARE_OP(remove_buffers);
+DECLARE_OP(msg_ring);
+
+#endif

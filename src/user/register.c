@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * io_uring_register(2) for userspace rings: the common entry checks in
+ * the kernel's order (kernel-semantics.md §1), then one case per opcode.
+ * Opcodes this backend does not implement yet are refused with EINVAL,
+ * and anyring_register_op_supported() says which ones those are.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "kernel/syscall.h"
+#include "uaccess.h"
+#include "user.h"
+
+static bool memchr_inv_nonzero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (c[i])
+			return true;
+	return false;
+}
+
+static int register_probe(struct uring_ctx *ctx, void *arg, unsigned nr)
+{
+	struct io_uring_probe probe, *user = arg;
+	unsigned n = nr < IORING_OP_LAST ? nr : IORING_OP_LAST;
+	struct io_uring_probe_op op;
+	char zero[8 * 16];
+
+	(void)ctx;
+	if (!arg || nr > 256)
+		return -EINVAL;
+	if (uring_copy_from_user(&probe, user, sizeof(probe)))
+		return -EFAULT;
+	if (memchr_inv_nonzero(&probe, sizeof(probe)))
+		return -EINVAL;
+	/* Every requested op entry must be zero on input. */
+	for (unsigned i = 0; i < n; i += 16) {
+		unsigned chunk = n - i < 16 ? n - i : 16;
+
+		if (uring_copy_from_user(zero, &user->ops[i], chunk * sizeof(op)))
+			return -EFAULT;
+		if (memchr_inv_nonzero(zero, chunk * sizeof(op)))
+			return -EINVAL;
+	}
+	probe.last_op = IORING_OP_LAST - 1;
+	probe.ops_len = (__u8)n;
+	if (uring_copy_to_user(user, &probe, sizeof(probe)))
+		return -EFAULT;
+	for (unsigned i = 0; i < n; i++) {
+		memset(&op, 0, sizeof(op));
+		op.op = (__u8)i;
+		if (uring_ops[i].supported)
+			op.flags = IO_URING_OP_SUPPORTED;
+		if (uring_copy_to_user(&user->ops[i], &op, sizeof(op)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static int enable_rings(struct uring_ctx *ctx, const void *arg, unsigned nr)
+{
+	if (arg || nr)
+		return -EINVAL;
+	if (!ctx->disabled)
+		return -EBADFD;
+	if ((ctx->flags & IORING_SETUP_SINGLE_ISSUER) && !ctx->has_submitter) {
+		ctx->submitter = pthread_self();
+		ctx->has_submitter = true;
+	}
+	ctx->disabled = false;
+	if (ctx->flags & IORING_SETUP_SQPOLL)
+		uring_sqpoll_wake(ctx);
+	return 0;
+}
+
+static int dispatch(struct uring_ctx *ctx, unsigned opcode, void *arg,
+		    unsigned nr)
+{
+	switch (opcode) {
+	case IORING_REGISTER_PROBE:
+		return register_probe(ctx, arg, nr);
+	case IORING_REGISTER_ENABLE_RINGS:
+		return enable_rings(ctx, arg, nr);
+	}
+	return -EINVAL;
+}
+
+bool uring_register_op_supported(unsigned opcode)
+{
+	return opcode == IORING_REGISTER_PROBE ||
+	       opcode == IORING_REGISTER_ENABLE_RINGS;
+}
+
+int uring_register(unsigned fd, unsigned opcode, const void *arg,
+		   unsigned nr_args)
+{
+	bool registered = opcode & IORING_REGISTER_USE_REGISTERED_RING;
+	int saved_errno = errno, ret;
+	struct uring_ctx *ctx;
+
+	opcode &= ~IORING_REGISTER_USE_REGISTERED_RING;
+	if (opcode >= IORING_REGISTER_LAST)
+		return -EINVAL;
+	if (fd == (unsigned)-1)
+		return -EINVAL; /* blind opcodes reach the kernel or fail there */
+	ctx = uring_ctx_get(fd, registered);
+	if (!ctx) {
+		if (registered)
+			return fd >= 16 ? -EINVAL : -EBADF;
+		ret = fcntl((int)fd, F_GETFD) < 0 ? -EBADF : -EOPNOTSUPP;
+		errno = saved_errno;
+		return ret;
+	}
+	pthread_mutex_lock(&ctx->uring_lock);
+	if ((ctx->flags & IORING_SETUP_SINGLE_ISSUER) && ctx->has_submitter &&
+	    !pthread_equal(ctx->submitter, pthread_self()))
+		ret = -EEXIST;
+	else
+		ret = dispatch(ctx, opcode, (void *)arg, nr_args);
+	pthread_mutex_unlock(&ctx->uring_lock);
+	uring_ctx_put(ctx);
+	errno = saved_errno;
+	return ret;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SQPOLL: a thread that watches the SQ tail and submits without any
+ * system call from the application. After sq_thread_idle milliseconds
+ * without work it sets IORING_SQ_NEED_WAKEUP and sleeps until an
+ * io_uring_enter(IORING_ENTER_SQ_WAKEUP).
+ */
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+
+#include "kernel/syscall.h"
+#include "user.h"
+
+#define DEFAULT_IDLE_MS 1000
+
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+static bool sq_has_work(struct uring_ctx *ctx)
+{
+	return __atomic_load_n(ctx->sq_tail, __ATOMIC_ACQUIRE) !=
+	       __atomic_load_n(ctx->sq_head, __ATOMIC_RELAXED);
+}
+
+static int submit_pending(struct uring_ctx *ctx)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&ctx->uring_lock);
+	if (!ctx->disabled && sq_has_work(ctx))
+		n = uring_submit_sqes(ctx, ~0U);
+	pthread_mutex_unlock(&ctx->uring_lock);
+	return n;
+}
+
+/* Publish NEED_WAKEUP, look once more, then sleep until woken. */
+static void sleep_until_woken(struct uring_ctx *ctx)
+{
+	unsigned seen = atomic_load(&ctx->sq_wakeups);
+
+	__atomic_fetch_or(ctx->sq_flags, IORING_SQ_NEED_WAKEUP, __ATOMIC_SEQ_CST);
+	if (!sq_has_work(ctx) && !atomic_load(&ctx->sq_thread_stop))
+		kernel_syscall6(__NR_futex, (long)&ctx->sq_wakeups,
+				FUTEX_WAIT_PRIVATE, seen, 0, 0, 0);
+	__atomic_fetch_and(ctx->sq_flags, ~IORING_SQ_NEED_WAKEUP,
+			   __ATOMIC_SEQ_CST);
+}
+
+static void *sq_thread_main(void *arg)
+{
+	struct uring_ctx *ctx = arg;
+	long last_work = now_ms();
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	while (!atomic_load(&ctx->sq_thread_stop)) {
+		if (submit_pending(ctx)) {
+			last_work = now_ms();
+			continue;
+		}
+		if (now_ms() - last_work >= ctx->sq_thread_idle_ms) {
+			sleep_until_woken(ctx);
+			last_work = now_ms();
+			continue;
+		}
+		sched_yield();
+	}
+	return NULL;
+}
+
+void uring_sqpoll_wake(struct uring_ctx *ctx)
+{
+	atomic_fetch_add(&ctx->sq_wakeups, 1);
+	kernel_syscall6(__NR_futex, (long)&ctx->sq_wakeups, FUTEX_WAKE_PRIVATE,
+			1, 0, 0, 0);
+}
+
+int uring_sqpoll_start(struct uring_ctx *ctx, const struct io_uring_params *p)
+{
+	ctx->sq_thread_idle_ms = p->sq_thread_idle ? p->sq_thread_idle
+						   : DEFAULT_IDLE_MS;
+	atomic_store(&ctx->sq_thread_stop, false);
+	if (pthread_create(&ctx->sq_thread, NULL, sq_thread_main, ctx))
+		return -ENOMEM;
+	ctx->sq_thread_running = true;
+	return 0;
+}
+
+void uring_sqpoll_stop(struct uring_ctx *ctx)
+{
+	if (!ctx->sq_thread_running)
+		return;
+	atomic_store(&ctx->sq_thread_stop, true);
+	uring_sqpoll_wake(ctx);
+	pthread_join(ctx->sq_thread, NULL);
+	ctx->sq_thread_running = false;
+}

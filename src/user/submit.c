@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * io_uring_enter(2) for userspace rings: consuming SQEs in order through
+ * the kernel's init checks, building links, holding drained requests back,
+ * and issuing each request inline, through the poll engine or a worker.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "user.h"
+
+#define SQE_VALID_FLAGS                                                        \
+	(IOSQE_FIXED_FILE | IOSQE_IO_DRAIN | IOSQE_IO_LINK |                   \
+	 IOSQE_IO_HARDLINK | IOSQE_ASYNC | IOSQE_BUFFER_SELECT |               \
+	 IOSQE_CQE_SKIP_SUCCESS)
+#define LINK_FLAGS (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)
+#define ENTER_VALID_FLAGS 0xffU
+
+/* The ring whose submission batch this thread is running, if any. */
+static __thread struct uring_ctx *submitting;
+
+/* A chain being assembled from consecutive linked SQEs. */
+struct link_build {
+	struct uring_req *head, *last;
+	bool failed;
+};
+
+static struct uring_req *req_alloc(struct uring_ctx *ctx)
+{
+	struct uring_req *req = calloc(1, sizeof(*req));
+
+	if (req) {
+		req->ctx = ctx;
+		req->fd = -1;
+		req->owned_fd = -1;
+	}
+	return req;
+}
+
+/* The kernel's io_init_req() checks, in its order; 0 or -errno. */
+static int req_init(struct uring_ctx *ctx, struct uring_req *req,
+		    const struct io_uring_sqe *sqe)
+{
+	const struct uring_op *op;
+	__u8 flags = sqe->flags;
+
+	req->user_data = sqe->user_data;
+	req->flags = flags;
+	req->opcode = sqe->opcode;
+	if (sqe->opcode >= IORING_OP_LAST) {
+		req->opcode = IORING_OP_NOP;
+		return -EINVAL;
+	}
+	op = &uring_ops[sqe->opcode];
+	if (flags & ~SQE_VALID_FLAGS)
+		return -EINVAL;
+	if ((flags & IOSQE_BUFFER_SELECT) && !op->buffer_select)
+		return -EOPNOTSUPP;
+	if (flags & IOSQE_CQE_SKIP_SUCCESS)
+		ctx->skip_cqe_used = true;
+	if ((flags & IOSQE_IO_DRAIN) && ctx->skip_cqe_used)
+		return -EOPNOTSUPP;
+	if (sqe->ioprio && !op->ioprio)
+		return -EINVAL;
+	/* No personality can be registered yet on this backend. */
+	if (sqe->personality)
+		return -EINVAL;
+	if (!op->supported)
+		return -EINVAL;
+	req->ioprio = sqe->ioprio;
+	req->fd = op->needs_file ? sqe->fd : -1;
+	req->orig_fd = sqe->fd;
+	req->off = sqe->off;
+	req->addr = sqe->addr;
+	req->len = sqe->len;
+	req->op_flags = sqe->rw_flags;
+	req->buf_index = sqe->buf_index;
+	req->personality = sqe->personality;
+	req->file_index = sqe->file_index;
+	req->addr3 = sqe->addr3;
+	return op->prep ? op->prep(req, sqe) : 0;
+}
+
+static void task_work_add(struct uring_req *req, bool fail)
+{
+	struct uring_ctx *ctx = req->ctx;
+
+	req->tw_fail = fail;
+	req->tw_next = NULL;
+	if (ctx->tw_tail)
+		ctx->tw_tail->tw_next = req;
+	else
+		ctx->tw_head = req;
+	ctx->tw_tail = req;
+}
+
+/* Fail every request of a chain: the failing one keeps its own result. */
+static void fail_chain(struct uring_req *req)
+{
+	while (req) {
+		struct uring_req *next = req->link;
+		__s32 res = req->res < 0 && req->failed ? req->res : -ECANCELED;
+
+		req->link = NULL;
+		uring_req_complete(req, res, 0);
+		req = next;
+	}
+}
+
+void uring_link_continue(struct uring_req *next, bool fail)
+{
+	if (submitting == next->ctx) {
+		task_work_add(next, fail);
+		return;
+	}
+	if (fail)
+		fail_chain(next);
+	else
+		uring_req_issue(next, ISSUE_NONBLOCK);
+}
+
+void uring_run_task_work(struct uring_ctx *ctx)
+{
+	struct uring_req *req;
+
+	while ((req = ctx->tw_head)) {
+		ctx->tw_head = req->tw_next;
+		if (!ctx->tw_head)
+			ctx->tw_tail = NULL;
+		if (req->tw_fail)
+			fail_chain(req);
+		else
+			uring_req_issue(req, ISSUE_NONBLOCK);
+	}
+}
+
+/* Hold a file reference (as the kernel's fget does) while async. */
+static void hold_file(struct uring_req *req)
+{
+	if (req->fd >= 0 && req->owned_fd < 0 &&
+	    !(req->flags & IOSQE_FIXED_FILE)) {
+		req->owned_fd = fcntl(req->fd, F_DUPFD_CLOEXEC, 0);
+		if (req->owned_fd >= 0)
+			req->fd = req->owned_fd;
+	}
+}
+
+void uring_req_issue(struct uring_req *req, unsigned flags)
+{
+	const struct uring_op *op = &uring_ops[req->opcode];
+	struct uring_ctx *ctx = req->ctx;
+
+	if (ctx->dying) {
+		uring_req_complete(req, -ECANCELED, 0);
+		return;
+	}
+	/* Registered files arrive with the file table (not yet here). */
+	if (op->needs_file && (req->flags & IOSQE_FIXED_FILE)) {
+		uring_req_complete(req, -EBADF, 0);
+		return;
+	}
+	if (req->link_timeout && !req->lt_armed) {
+		req->lt_armed = true;
+		uring_link_timeout_arm(req->link_timeout);
+	}
+	if ((req->flags & IOSQE_ASYNC) && (flags & ISSUE_NONBLOCK) &&
+	    !req->async) {
+		req->async = true;
+		hold_file(req);
+		iowq_enqueue(ctx->wq, req, !op->unbound_nonreg);
+		return;
+	}
+	switch (op->issue(req, flags)) {
+	case ISSUE_DONE:
+		uring_req_complete(req, req->res, req->cflags);
+		return;
+	case ISSUE_POLL:
+		req->async = true;
+		hold_file(req);
+		poll_engine_arm(ctx->poll, req);
+		return;
+	case ISSUE_PUNT:
+		req->async = true;
+		hold_file(req);
+		iowq_enqueue(ctx->wq, req, !op->unbound_nonreg);
+		return;
+	case ISSUE_QUEUED:
+		return;
+	}
+}
+
+static void chain_inflight_add(struct uring_req *head)
+{
+	for (struct uring_req *r = head; r; r = r->link) {
+		uring_inflight_add(r);
+		if (r->link_timeout)
+			uring_inflight_add(r->link_timeout);
+	}
+}
+
+static void drain_queue(struct uring_req *head)
+{
+	struct uring_ctx *ctx = head->ctx;
+
+	head->drained = true;
+	head->next = NULL;
+	pthread_mutex_lock(&ctx->inflight_lock);
+	if (ctx->drain_tail)
+		ctx->drain_tail->next = head;
+	else
+		ctx->drain_head = head;
+	ctx->drain_tail = head;
+	pthread_mutex_unlock(&ctx->inflight_lock);
+}
+
+/*
+ * Release drained chains in order: a DRAIN chain waits until everything
+ * submitted before it has completed; others only for the ones before them.
+ */
+void uring_drain_kick(struct uring_ctx *ctx)
+{
+	for (;;) {
+		struct uring_req *head;
+
+		pthread_mutex_lock(&ctx->inflight_lock);
+		head = ctx->drain_head;
+		if (!head || ((head->flags & IOSQE_IO_DRAIN) && ctx->nr_inflight)) {
+			pthread_mutex_unlock(&ctx->inflight_lock);
+			return;
+		}
+		ctx->drain_head = head->next;
+		if (!ctx->drain_head)
+			ctx->drain_tail = NULL;
+		pthread_mutex_unlock(&ctx->inflight_lock);
+		head->drained = false;
+		chain_inflight_add(head);
+		uring_req_issue(head, ISSUE_NONBLOCK);
+	}
+}
+
+/* A whole chain (or single request) is ready: issue, drain or fail it. */
+static void queue_chain(struct uring_ctx *ctx, struct uring_req *head,
+			bool failed)
+{
+	if (failed) {
+		chain_inflight_add(head);
+		/* The head fails at once; the rest as task work, as in 6.18. */
+		struct uring_req *rest = head->link;
+		head->link = NULL;
+		uring_req_complete(head, head->failed ? head->res : -ECANCELED, 0);
+		if (rest)
+			task_work_add(rest, true);
+		return;
+	}
+	if ((head->flags & IOSQE_IO_DRAIN) || ctx->drain_head) {
+		drain_queue(head);
+		uring_drain_kick(ctx);
+		return;
+	}
+	chain_inflight_add(head);
+	uring_req_issue(head, ISSUE_NONBLOCK);
+}
+
+/* Attach a LINK_TIMEOUT to the request before it in the chain. */
+static int attach_link_timeout(struct link_build *lb, struct uring_req *req)
+{
+	struct uring_req *target = lb->last;
+
+	if (!target || target->link_timeout ||
+	    target->opcode == IORING_OP_LINK_TIMEOUT)
+		return -EINVAL;
+	target->link_timeout = req;
+	req->timeout_target = target;
+	return 0;
+}
+
+/* Add a request that passed (or failed) its init checks to the batch. */
+static bool add_to_batch(struct uring_ctx *ctx, struct link_build *lb,
+			 struct uring_req *req, int err)
+{
+	bool linked = req->flags & LINK_FLAGS;
+
+	if (err) {
+		req->res = err;
+		req->failed = true;
+	}
+	if (!err && req->opcode == IORING_OP_LINK_TIMEOUT && lb->head) {
+		err = attach_link_timeout(lb, req);
+		if (err) {
+			req->res = err;
+			req->failed = true;
+		}
+	} else if (!err && req->opcode == IORING_OP_LINK_TIMEOUT) {
+		req->res = -EINVAL;
+		req->failed = true;
+		err = -EINVAL;
+	}
+	if (lb->head) {
+		if (req->timeout_target) {
+			/* The timeout rides on its target, not in the chain. */
+			if (lb->failed || err)
+				lb->failed = true;
+		} else {
+			lb->last->link = req;
+			lb->last = req;
+		}
+		if (err)
+			lb->failed = true;
+		if (linked)
+			return true;
+		queue_chain(ctx, lb->head, lb->failed);
+		lb->head = lb->last = NULL;
+		lb->failed = false;
+		return true;
+	}
+	if (linked) {
+		lb->head = lb->last = req;
+		lb->failed = err != 0;
+		return true;
+	}
+	if (err) {
+		uring_inflight_add(req);
+		uring_req_complete(req, err, 0);
+		/* A standalone failure ends the batch unless SUBMIT_ALL. */
+		return ctx->flags & IORING_SETUP_SUBMIT_ALL;
+	}
+	queue_chain(ctx, req, false);
+	return true;
+}
+
+/* Which SQE the next SQ slot names, or -1 for an invalid index. */
+static long next_sqe_index(struct uring_ctx *ctx, unsigned head)
+{
+	unsigned idx;
+
+	if (!ctx->sq_array)
+		return head & ctx->sq_mask;
+	idx = __atomic_load_n(&ctx->sq_array[head & ctx->sq_mask],
+			      __ATOMIC_RELAXED);
+	return idx < ctx->sq_entries ? (long)idx : -1;
+}
+
+/* Consume up to to_submit SQEs; called with uring_lock held. */
+int uring_submit_sqes(struct uring_ctx *ctx, unsigned to_submit)
+{
+	unsigned head = __atomic_load_n(ctx->sq_head, __ATOMIC_RELAXED);
+	unsigned tail = __atomic_load_n(ctx->sq_tail, __ATOMIC_ACQUIRE);
+	struct link_build lb = {0};
+	unsigned submitted = 0;
+	struct uring_ctx *outer = submitting;
+
+	if (to_submit > tail - head)
+		to_submit = tail - head;
+	submitting = ctx;
+	while (submitted < to_submit) {
+		long idx = next_sqe_index(ctx, head);
+		struct uring_req *req;
+		int err;
+
+		head++;
+		if (idx < 0) {
+			__atomic_fetch_add(ctx->sq_dropped, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		req = req_alloc(ctx);
+		if (!req) {
+			head--;
+			break;
+		}
+		submitted++;
+		err = req_init(ctx, req,
+			       &ctx->sqes[(size_t)idx << ctx->sqe_shift]);
+		if (!add_to_batch(ctx, &lb, req, err))
+			break;
+	}
+	/* The SQEs are consumed: the application may reuse them now. */
+	__atomic_store_n(ctx->sq_head, head, __ATOMIC_RELEASE);
+	if (lb.head)
+		queue_chain(ctx, lb.head, lb.failed);
+	uring_run_task_work(ctx);
+	submitting = outer;
+	return (int)submitted;
+}
+
+static int check_submitter(struct uring_ctx *ctx)
+{
+	if (!(ctx->flags & IORING_SETUP_SINGLE_ISSUER) || !ctx->has_submitter)
+		return 0;
+	return pthread_equal(ctx->submitter, pthread_self()) ? 0 : -EEXIST;
+}
+
+int uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete,
+		unsigned flags, const void *arg, size_t argsz)
+{
+	int saved_errno = errno, ret = 0, wait_ret = 0;
+	struct uring_ctx *ctx;
+
+	if (flags & ~ENTER_VALID_FLAGS)
+		return -EINVAL;
+	ctx = uring_ctx_get(fd, flags & IORING_ENTER_REGISTERED_RING);
+	if (!ctx)
+		return (flags & IORING_ENTER_REGISTERED_RING) ? -EINVAL : -EBADF;
+	if (ctx->flags & IORING_SETUP_SQPOLL) {
+		if (flags & IORING_ENTER_SQ_WAKEUP)
+			uring_sqpoll_wake(ctx);
+		ret = (int)to_submit;
+	} else if (to_submit) {
+		pthread_mutex_lock(&ctx->uring_lock);
+		ret = ctx->disabled ? -EBADFD : check_submitter(ctx);
+		if (!ret)
+			ret = uring_submit_sqes(ctx, to_submit);
+		pthread_mutex_unlock(&ctx->uring_lock);
+	}
+	if (ret >= 0 && (flags & IORING_ENTER_GETEVENTS)) {
+		uring_flush_overflow(ctx);
+		wait_ret = uring_wait_cqes(ctx, min_complete, flags, arg, argsz);
+	}
+	uring_ctx_put(ctx);
+	errno = saved_errno;
+	return ret ? ret : wait_ret;
+}

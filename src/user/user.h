@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The userspace backend: a model of Linux's io_uring inside the library.
+ *
+ * One struct uring_ctx per ring; one struct uring_req per request. Files
+ * split by concern as the kernel's io_uring/ is: ctx.c (set-up, lookup,
+ * teardown), submit.c (SQ consumption, init checks, links, drain),
+ * complete.c (CQEs, overflow, request completion), wait.c (GETEVENTS),
+ * iowq.c (worker pool), poll.c (poll engine and timers), opdef.c (the
+ * opcode table) and op_*.c (the operations).
+ *
+ * Locks, outermost first: ctx->uring_lock (submission, register), then
+ * ctx->completion_lock (CQ and overflow), then the engines' own locks.
+ */
+#ifndef ANYRING_USER_H
+#define ANYRING_USER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "backend.h"
+#include "liburing.h"
+
+struct uring_ctx;
+struct uring_req;
+struct iowq;
+struct poll_engine;
+
+/* What an operation's issue function did with the request. */
+enum issue_result {
+	ISSUE_DONE,     /* req->res (and cflags) hold the result */
+	ISSUE_POLL,     /* would block: retry when req->poll_mask is ready */
+	ISSUE_PUNT,     /* would block on a non-pollable file: use a worker */
+	ISSUE_QUEUED,   /* the op keeps the request (timeouts, polls) */
+};
+
+/* issue flags */
+enum {
+	ISSUE_NONBLOCK = 1, /* must not block (inline or poll retry) */
+};
+
+struct uring_op {
+	const char *name;
+	/* Validate the SQE and copy what the op needs; 0 or -errno. */
+	int (*prep)(struct uring_req *req, const struct io_uring_sqe *sqe);
+	enum issue_result (*issue)(struct uring_req *req, unsigned flags);
+	/* Called when the request is cancelled while queued by the op. */
+	void (*cancel)(struct uring_req *req);
+	unsigned needs_file : 1;     /* sqe->fd names a file */
+	unsigned buffer_select : 1;  /* IOSQE_BUFFER_SELECT allowed */
+	unsigned ioprio : 1;         /* sqe->ioprio allowed */
+	unsigned unbound_nonreg : 1; /* blocking use goes to unbound workers */
+	unsigned poll_in : 1, poll_out : 1;
+	unsigned supported : 1;      /* implemented by this backend */
+};
+
+extern const struct uring_op uring_ops[IORING_OP_LAST];
+
+/* A request. Lives from submission until its CQE (and link) are done. */
+struct uring_req {
+	struct uring_ctx *ctx;
+	__u64 user_data;
+	__u8 opcode;
+	__u8 flags; /* IOSQE_* */
+	__u16 ioprio;
+	int fd;     /* the file, resolved at issue; -1 if none */
+	__s32 res;
+	__u32 cflags;
+	/* Operands copied at prep (SUBMIT_STABLE). */
+	__u64 off, addr, addr2, addr3;
+	__u32 len, op_flags, file_index;
+	__u16 buf_index, personality;
+	__s32 splice_fd_in;
+	struct iovec *iov; /* owned copy for vectored I/O */
+	unsigned nr_iov;
+	void *op_data;     /* op-owned copy (msghdr, open_how, paths) */
+	int orig_fd;       /* sqe->fd as submitted, for cancel matching */
+	__u32 done_io;     /* bytes already moved by a partial transfer */
+	/* A provided buffer taken with IOSQE_BUFFER_SELECT. */
+	void *kbuf_addr;
+	__u32 kbuf_len;
+	__u16 kbuf_bid, kbuf_bgid;
+	bool has_kbuf;
+	struct __kernel_timespec ts; /* timeouts */
+	/* Links: the next request runs after this one. */
+	struct uring_req *link;
+	struct uring_req *link_timeout; /* armed LINK_TIMEOUT, if any */
+	struct uring_req *timeout_target; /* for a LINK_TIMEOUT: its request */
+	bool failed;          /* fails the rest of its link */
+	bool lt_armed;        /* its link timeout's timer is running */
+	bool cancelled;
+	bool async;           /* completed away from the submitter */
+	bool skip_cqe;
+	/* Engine state. */
+	unsigned poll_mask;   /* events a poll retry waits for */
+	bool poll_multishot;  /* POLL_ADD multishot: stays armed */
+	__u64 poll_id;        /* the engine's handle while armed */
+	struct timespec deadline;
+	clockid_t clock;
+	unsigned timeout_count, timeout_target_seq;
+	struct uring_req *next; /* queue linkage (engine-owned) */
+	struct uring_req *tw_next; /* deferred link work */
+	bool tw_fail;           /* ...fail the chain rather than issue it */
+	bool drained;           /* waits in the drain queue */
+	int owned_fd;           /* dup of fd held while the request is async */
+	struct uring_req *inflight_next, *inflight_prev;
+};
+
+struct cqe_overflow;
+
+struct uring_ctx {
+	int fd;              /* the ring's fd: a memfd */
+	dev_t dev;
+	ino_t ino;
+	unsigned flags;      /* IORING_SETUP_* */
+	unsigned features;
+	unsigned sq_entries, cq_entries;
+	unsigned sq_mask, cq_mask;
+	unsigned cqe_shift, sqe_shift;
+
+	/* Our view of the shared memory. */
+	void *rings;
+	size_t rings_len;
+	struct io_uring_sqe *sqes;
+	size_t sqes_len;
+	bool app_memory;     /* NO_MMAP: the application owns it */
+	unsigned *sq_head, *sq_tail, *sq_flags, *sq_dropped, *sq_array;
+	unsigned *cq_head, *cq_tail, *cq_flags, *cq_overflow;
+	struct io_uring_cqe *cqes;
+
+	pthread_mutex_t uring_lock;
+	bool disabled;       /* R_DISABLED and not yet enabled */
+	pthread_t submitter; /* SINGLE_ISSUER owner */
+	bool has_submitter;
+	bool skip_cqe_used;  /* CQE_SKIP_SUCCESS seen: drain is refused */
+
+	pthread_mutex_t completion_lock;
+	struct cqe_overflow *overflow_head, *overflow_tail;
+	atomic_uint cq_events;  /* futex word: bumped on every post */
+	atomic_uint cq_waiters;
+	unsigned cq_posted;     /* CQEs posted, for counted timeouts */
+
+	/* In-flight requests, for cancellation, drain and teardown. */
+	pthread_mutex_t inflight_lock;
+	pthread_cond_t inflight_cond;
+	struct uring_req *inflight;
+	unsigned nr_inflight;
+	struct uring_req *drain_head, *drain_tail; /* held back by a drain */
+	bool dying;
+
+	/* Timeouts: LINK_TIMEOUT <-> target pairing, counted timeouts. */
+	pthread_mutex_t timeout_lock;
+	struct uring_req *count_timeouts; /* linked by tw_next */
+	unsigned cq_timeouts;             /* CQEs posted by timeouts */
+
+	/* Link work deferred to the end of the submission batch. */
+	struct uring_req *tw_head, *tw_tail;
+
+	struct iowq *wq;
+	struct poll_engine *poll;
+
+	/* SQPOLL */
+	pthread_t sq_thread;
+	bool sq_thread_running;
+	atomic_bool sq_thread_stop;
+	atomic_uint sq_wakeups;
+	unsigned sq_thread_idle_ms;
+
+	atomic_int refs; /* lookups in progress plus one for the fd */
+	struct uring_ctx *table_next;
+};
+
+/* ctx.c */
+extern const struct anyring_ops user_backend_ops;
+struct uring_ctx *uring_ctx_get(unsigned fd, int registered);
+void uring_ctx_put(struct uring_ctx *ctx);
+bool uring_fd_is_ring(int fd);
+
+/* submit.c */
+int uring_submit_sqes(struct uring_ctx *ctx, unsigned to_submit);
+void uring_req_issue(struct uring_req *req, unsigned flags);
+/* Issue (or fail) the rest of a chain after its predecessor completed. */
+void uring_link_continue(struct uring_req *next, bool fail);
+void uring_run_task_work(struct uring_ctx *ctx);
+void uring_drain_kick(struct uring_ctx *ctx);
+int uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete,
+		unsigned flags, const void *arg, size_t argsz);
+
+/* sqpoll.c */
+int uring_sqpoll_start(struct uring_ctx *ctx, const struct io_uring_params *p);
+void uring_sqpoll_stop(struct uring_ctx *ctx);
+void uring_sqpoll_wake(struct uring_ctx *ctx);
+
+/* register.c */
+int uring_register(unsigned fd, unsigned opcode, const void *arg,
+		   unsigned nr_args);
+bool uring_register_op_supported(unsigned opcode);
+
+/* complete.c */
+void uring_post_cqe(struct uring_ctx *ctx, __u64 user_data, __s32 res,
+		    __u32 cflags);
+void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags);
+void uring_flush_overflow(struct uring_ctx *ctx);
+void uring_req_free(struct uring_req *req);
+void uring_inflight_add(struct uring_req *req);
+unsigned uring_cq_ready(struct uring_ctx *ctx);
+
+/* wait.c */
+int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
+		    unsigned flags, const void *arg, size_t argsz);
+
+/* iowq.c */
+struct iowq *iowq_create(struct uring_ctx *ctx);
+void iowq_destroy(struct iowq *wq);
+void iowq_enqueue(struct iowq *wq, struct uring_req *req, bool bounded);
+/* Dequeue queued (not running) requests that match; returns a list. */
+struct uring_req *iowq_take(struct iowq *wq,
+			    bool (*match)(struct uring_req *, void *), void *arg);
+/* Whether a matching request is running in a worker right now. */
+bool iowq_running(struct iowq *wq, bool (*match)(struct uring_req *, void *),
+		  void *arg);
+
+/* cancel.c: matching requests by user_data, fd, opcode, or any. */
+struct cancel_match {
+	__u64 data;
+	int fd;
+	__u8 opcode;
+	unsigned flags; /* IORING_ASYNC_CANCEL_* */
+	struct uring_req *self;
+	unsigned taken; /* matches taken so far (one without ALL/ANY) */
+};
+bool uring_cancel_matches(struct uring_req *req, void *arg);
+/* Cancel matches (all of them with ALL/ANY): count, -ENOENT, -EALREADY.
+ * The cancelled requests are returned to complete after the caller's CQE. */
+int uring_cancel(struct uring_ctx *ctx, struct cancel_match *cm,
+		 struct uring_req **cancelled);
+void uring_complete_cancelled(struct uring_req *list);
+
+/* op_timeout.c */
+void uring_count_timeouts_check(struct uring_ctx *ctx);
+void uring_link_timeout_arm(struct uring_req *lt);
+
+/* poll.c */
+struct poll_engine *poll_engine_create(struct uring_ctx *ctx);
+void poll_engine_destroy(struct poll_engine *pe);
+/* Wait for req->poll_mask on req->fd, then issue again (nonblocking). */
+void poll_engine_arm(struct poll_engine *pe, struct uring_req *req);
+/* Complete req with -ETIME (or its op's timeout action) at its deadline. */
+void poll_engine_add_timer(struct poll_engine *pe, struct uring_req *req);
+/* Timer expiry and poll readiness callbacks, run on the engine thread. */
+void uring_timer_fire(struct uring_req *req);
+void uring_poll_ready(struct uring_req *req, unsigned revents);
+
+/* Remove a queued request; true if it was found (and now belongs to us). */
+bool poll_engine_remove(struct poll_engine *pe, struct uring_req *req);
+/* Requests matching the predicate are removed and returned as a list. */
+struct uring_req *poll_engine_take(struct poll_engine *pe,
+				   bool (*match)(struct uring_req *, void *),
+				   void *arg);
+void poll_engine_kick(struct poll_engine *pe);
+
+/* time helpers */
+int uring_timespec_to_deadline(const struct __kernel_timespec *ts, bool abs,
+			       clockid_t clock, struct timespec *deadline);
+
+#endif

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * GETEVENTS: waiting for min_complete CQEs with the kernel's argument
+ * rules, relative or absolute timeouts, the min-wait window and a signal
+ * mask. Waiters sleep on a futex bumped by every CQE post, so a signal
+ * interrupts them with EINTR as it would in the kernel.
+ */
+#include <linux/futex.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "kernel/syscall.h"
+#include "user.h"
+
+struct wait_args {
+	bool has_sigmask;
+	sigset_t sigmask;
+	bool has_deadline;
+	struct timespec deadline; /* CLOCK_MONOTONIC */
+	bool has_min_wait;
+	struct timespec min_deadline;
+};
+
+static void timespec_add_ns(struct timespec *t, long long ns)
+{
+	t->tv_sec += ns / 1000000000LL;
+	t->tv_nsec += ns % 1000000000LL;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+static int timespec_cmp(const struct timespec *a, const struct timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? -1 : 1;
+	if (a->tv_nsec != b->tv_nsec)
+		return a->tv_nsec < b->tv_nsec ? -1 : 1;
+	return 0;
+}
+
+/* Turn a user timespec into a CLOCK_MONOTONIC deadline. */
+int uring_timespec_to_deadline(const struct __kernel_timespec *ts, bool abs,
+			       clockid_t clock, struct timespec *deadline)
+{
+	struct timespec now, mono;
+
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000LL)
+		return -EINVAL;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	if (!abs) {
+		*deadline = mono;
+		timespec_add_ns(deadline, ts->tv_sec * 1000000000LL + ts->tv_nsec);
+		return 0;
+	}
+	/* An absolute time on another clock: convert by the clocks' offset. */
+	clock_gettime(clock, &now);
+	*deadline = mono;
+	timespec_add_ns(deadline,
+			(ts->tv_sec - now.tv_sec) * 1000000000LL +
+				(ts->tv_nsec - now.tv_nsec));
+	return 0;
+}
+
+static int copy_from_user(void *dst, const void *src, size_t len)
+{
+	/* process_vm_readv-free probe: a faulting copy must not crash us. */
+	struct iovec local = {dst, len}, remote = {(void *)src, len};
+
+	if (!src)
+		return -EFAULT;
+	if (kernel_syscall6(__NR_process_vm_readv, getpid(), (long)&local, 1,
+			    (long)&remote, 1, 0) != (long)len)
+		return -EFAULT;
+	return 0;
+}
+
+/* The kernel's sigset is _NSIG / 8 bytes; glibc's sigset_t is larger. */
+static int copy_sigmask(struct wait_args *w, const void *user, size_t size)
+{
+	if (!user)
+		return 0;
+	if (size != _NSIG / 8)
+		return -EINVAL;
+	sigemptyset(&w->sigmask);
+	w->has_sigmask = true;
+	return copy_from_user(&w->sigmask, user, _NSIG / 8);
+}
+
+static int parse_args(unsigned flags, const void *arg, size_t argsz,
+		      struct wait_args *w)
+{
+	struct io_uring_getevents_arg ga;
+	struct __kernel_timespec ts;
+	int ret;
+
+	memset(w, 0, sizeof(*w));
+	if (flags & IORING_ENTER_EXT_ARG_REG)
+		return -EFAULT; /* no wait region registered */
+	if (!(flags & IORING_ENTER_EXT_ARG))
+		return copy_sigmask(w, arg, argsz);
+	if (argsz != sizeof(ga))
+		return -EINVAL;
+	ret = copy_from_user(&ga, arg, sizeof(ga));
+	if (ret)
+		return ret;
+	ret = copy_sigmask(w, (const void *)(uintptr_t)ga.sigmask, ga.sigmask_sz);
+	if (ret)
+		return ret;
+	if (ga.ts) {
+		ret = copy_from_user(&ts, (void *)(uintptr_t)ga.ts, sizeof(ts));
+		if (ret)
+			return ret;
+		ret = uring_timespec_to_deadline(&ts,
+						 flags & IORING_ENTER_ABS_TIMER,
+						 CLOCK_MONOTONIC, &w->deadline);
+		if (ret)
+			return ret;
+		w->has_deadline = true;
+	}
+	if (ga.min_wait_usec) {
+		clock_gettime(CLOCK_MONOTONIC, &w->min_deadline);
+		timespec_add_ns(&w->min_deadline, ga.min_wait_usec * 1000LL);
+		w->has_min_wait = true;
+	}
+	return 0;
+}
+
+/* Sleep until the futex word moves, a deadline passes, or a signal. */
+static int futex_wait_until(struct uring_ctx *ctx, unsigned seen,
+			    const struct timespec *deadline)
+{
+	long ret;
+
+	/* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time. */
+	ret = kernel_syscall6(__NR_futex, (long)&ctx->cq_events,
+			      FUTEX_WAIT_BITSET_PRIVATE, seen, (long)deadline,
+			      0, FUTEX_BITSET_MATCH_ANY);
+	if (ret == -ETIMEDOUT)
+		return -ETIME;
+	if (ret == -EINTR)
+		return -EINTR;
+	return 0;
+}
+
+int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
+		    unsigned flags, const void *arg, size_t argsz)
+{
+	struct wait_args w;
+	sigset_t old;
+	int ret;
+
+	ret = parse_args(flags, arg, argsz, &w);
+	if (ret)
+		return ret;
+	if (min_complete > ctx->cq_entries)
+		min_complete = ctx->cq_entries;
+	if (w.has_sigmask)
+		pthread_sigmask(SIG_SETMASK, &w.sigmask, &old);
+	atomic_fetch_add(&ctx->cq_waiters, 1);
+	for (;;) {
+		unsigned seen = atomic_load_explicit(&ctx->cq_events,
+						     memory_order_acquire);
+		unsigned want = min_complete;
+		const struct timespec *until = w.has_deadline ? &w.deadline : NULL;
+		struct timespec now;
+
+		uring_flush_overflow(ctx);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		/* After the min-wait window, any CQE ends the wait. */
+		if (w.has_min_wait) {
+			if (timespec_cmp(&now, &w.min_deadline) >= 0)
+				want = 1;
+			else if (!until || timespec_cmp(&w.min_deadline, until) < 0)
+				until = &w.min_deadline;
+		}
+		if (uring_cq_ready(ctx) >= want) {
+			ret = 0;
+			break;
+		}
+		if (w.has_deadline && timespec_cmp(&now, &w.deadline) >= 0) {
+			ret = -ETIME;
+			break;
+		}
+		ret = futex_wait_until(ctx, seen, until);
+		if (ret == -EINTR)
+			break;
+	}
+	atomic_fetch_sub(&ctx->cq_waiters, 1);
+	if (w.has_sigmask)
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
