@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Differential testing: run one scenario on a kernel ring and on a
+ * userspace ring in the same process, logging every return value and
+ * every CQE (user_data, res, flags, in order), and compare the logs.
+ */
+#ifndef ANYRING_TEST_DIFF_H
+#define ANYRING_TEST_DIFF_H
+
+#include "harness.h"
+
+/* user_data bit: res is a new fd; log only whether it succeeded. */
+#define FDRES (1ULL << 62)
+
+#define DIFF_LOG_MAX 256
+
+struct diff_entry {
+	char what; /* 'r' return value, 'c' CQE */
+	__u64 user_data;
+	__s64 res;
+	__u32 flags;
+	int line;
+};
+
+struct diff_ctx {
+	struct io_uring ring;
+	enum anyring_backend backend;
+	/* Fresh per run, so both backends see the same world. */
+	int file;          /* 4 KiB of 'a'..'z' */
+	int pipe[2];
+	int sock[2];       /* AF_UNIX stream pair */
+	char dir[64];      /* an empty temporary directory */
+	char buf[8192];
+	struct diff_entry log[DIFF_LOG_MAX];
+	int n;
+};
+
+struct diff_scenario {
+	const char *name;
+	unsigned setup_flags;
+	unsigned entries;
+	void (*run)(struct diff_ctx *c);
+	unsigned cq_entries; /* with IORING_SETUP_CQSIZE */
+};
+
+struct io_uring_sqe *diff_sqe(struct diff_ctx *c, __u64 user_data);
+/* Log a return value under a label line. */
+void diff_ret(struct diff_ctx *c, long long value, int line);
+/* Submit, logging what io_uring_submit returned. */
+#define DIFF_SUBMIT(c) diff_ret((c), io_uring_submit(&(c)->ring), __LINE__)
+/* Wait for n CQEs and log them. */
+void diff_wait(struct diff_ctx *c, int n, int line);
+#define DIFF_WAIT(c, n) diff_wait((c), (n), __LINE__)
+/* Log every CQE that is ready now (after flushing). */
+void diff_reap(struct diff_ctx *c, int line);
+#define DIFF_REAP(c) diff_reap((c), __LINE__)
+
+/* Run every scenario on both backends; returns the test's exit status. */
+int diff_run_all(const struct diff_scenario *s, int n);
+
+#endif
