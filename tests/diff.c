@@ -33,6 +33,13 @@ void diff_ret(struct diff_ctx *c, long long value, int line)
 	log_add(c, 'r', 0, value, 0, line);
 }
 
+void diff_submit_ret(struct diff_ctx *c, long long value, int line)
+{
+	/* With SQPOLL the count is what the poller had not yet taken. */
+	if (!c->sqpoll || value < 0)
+		diff_ret(c, value, line);
+}
+
 static void log_cqe(struct diff_ctx *c, struct io_uring_cqe *cqe, int line)
 {
 	__s64 res = cqe->res;
@@ -59,6 +66,22 @@ void diff_wait(struct diff_ctx *c, int n, int line)
 		log_cqe(c, cqe, line);
 		io_uring_cqe_seen(&c->ring, cqe);
 	}
+}
+
+static int by_user_data(const void *a, const void *b)
+{
+	const struct diff_entry *x = a, *y = b;
+
+	return x->user_data < y->user_data ? -1 : x->user_data > y->user_data;
+}
+
+void diff_wait_sorted(struct diff_ctx *c, int n, int line)
+{
+	int first = c->n;
+
+	diff_wait(c, n, line);
+	qsort(&c->log[first], (size_t)(c->n - first), sizeof(c->log[0]),
+	      by_user_data);
 }
 
 void diff_reap(struct diff_ctx *c, int line)
@@ -124,6 +147,7 @@ static int run_on(const struct diff_scenario *s, enum anyring_backend b,
 		return ret;
 	}
 	REQUIRE_EQ(anyring_ring_backend(&c->ring), b);
+	c->sqpoll = s->setup_flags & IORING_SETUP_SQPOLL;
 	fixtures_open(c);
 	s->run(c);
 	io_uring_queue_exit(&c->ring);

@@ -33,6 +33,7 @@ struct diff_ctx {
 	char buf[8192];
 	struct diff_entry log[DIFF_LOG_MAX];
 	int n;
+	bool sqpoll; /* submit counts depend on the poller's timing */
 };
 
 struct diff_scenario {
@@ -47,10 +48,14 @@ struct io_uring_sqe *diff_sqe(struct diff_ctx *c, __u64 user_data);
 /* Log a return value under a label line. */
 void diff_ret(struct diff_ctx *c, long long value, int line);
 /* Submit, logging what io_uring_submit returned. */
-#define DIFF_SUBMIT(c) diff_ret((c), io_uring_submit(&(c)->ring), __LINE__)
+#define DIFF_SUBMIT(c) diff_submit_ret((c), io_uring_submit(&(c)->ring), __LINE__)
+void diff_submit_ret(struct diff_ctx *c, long long value, int line);
 /* Wait for n CQEs and log them. */
 void diff_wait(struct diff_ctx *c, int n, int line);
 #define DIFF_WAIT(c, n) diff_wait((c), (n), __LINE__)
+/* Wait for n CQEs of independent requests: logged in user_data order. */
+void diff_wait_sorted(struct diff_ctx *c, int n, int line);
+#define DIFF_WAIT_SORTED(c, n) diff_wait_sorted((c), (n), __LINE__)
 /* Log every CQE that is ready now (after flushing). */
 void diff_reap(struct diff_ctx *c, int line);
 #define DIFF_REAP(c) diff_reap((c), __LINE__)

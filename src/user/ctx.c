@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "kernel/syscall.h"
+#include "kbuf.h"
 #include "user.h"
 
 /* What 6.18 accepts in io_uring_params.flags (QUERY's setup mask). */
@@ -233,6 +234,7 @@ static void ctx_free(struct uring_ctx *ctx)
 	pthread_mutex_destroy(&ctx->completion_lock);
 	pthread_mutex_destroy(&ctx->inflight_lock);
 	pthread_mutex_destroy(&ctx->timeout_lock);
+	pthread_mutex_destroy(&ctx->event_lock);
 	pthread_cond_destroy(&ctx->inflight_cond);
 	free(ctx);
 }
@@ -257,6 +259,7 @@ static struct uring_ctx *ctx_alloc(unsigned flags, unsigned sq, unsigned cq)
 	pthread_mutex_init(&ctx->completion_lock, NULL);
 	pthread_mutex_init(&ctx->inflight_lock, NULL);
 	pthread_mutex_init(&ctx->timeout_lock, NULL);
+	pthread_mutex_init(&ctx->event_lock, NULL);
 	pthread_cond_init(&ctx->inflight_cond, NULL);
 	atomic_init(&ctx->refs, 1);
 	if ((flags & IORING_SETUP_SINGLE_ISSUER) && !ctx->disabled) {
@@ -402,8 +405,14 @@ static void user_exit(unsigned fd)
 		sched_yield();
 	poll_engine_destroy(ctx->poll);
 	ctx->poll = NULL;
+	/* Events the engine queued last: they cancel their requests now. */
+	pthread_mutex_lock(&ctx->uring_lock);
+	uring_events_run(ctx);
+	uring_run_task_work(ctx);
+	pthread_mutex_unlock(&ctx->uring_lock);
 	iowq_destroy(ctx->wq);
 	ctx->wq = NULL;
+	kbuf_free_all(ctx);
 	ctx_free(ctx);
 }
 

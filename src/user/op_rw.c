@@ -105,6 +105,18 @@ static bool pollable(int fd)
 	return !fstat(fd, &st) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
 }
 
+/*
+ * Buffered writes to regular files go to a worker, as io_uring does on
+ * filesystems without async buffered writes (ext4 among them).
+ */
+static bool punt_buffered_write(const struct uring_req *req)
+{
+	struct stat st;
+
+	return !is_read(req) && !fstat(req->fd, &st) && S_ISREG(st.st_mode) &&
+	       !(fcntl(req->fd, F_GETFL) & O_DIRECT);
+}
+
 static ssize_t do_rw(struct uring_req *req, struct iovec *iov, int nr,
 		     off_t off, int flags)
 {
@@ -131,6 +143,9 @@ enum issue_result uring_rw_issue(struct uring_req *req, unsigned flags)
 		req->res = -EOPNOTSUPP;
 		return ISSUE_DONE;
 	}
+	if ((flags & ISSUE_NONBLOCK) && !(user_flags & RWF_NOWAIT) &&
+	    punt_buffered_write(req))
+		return ISSUE_PUNT;
 	ret = rw_buffers(req, &one, &iov, &nr);
 	if (ret) {
 		req->res = ret;

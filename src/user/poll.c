@@ -115,6 +115,8 @@ bool poll_engine_remove(struct poll_engine *pe, struct uring_req *req)
 		epoll_ctl(pe->epfd, EPOLL_CTL_DEL, req->fd, NULL);
 	}
 	pthread_mutex_unlock(&pe->lock);
+	if (found)
+		uring_event_forget(req);
 	return found;
 }
 
@@ -140,6 +142,7 @@ struct uring_req *poll_engine_take(struct poll_engine *pe,
 			if (i == 0)
 				epoll_ctl(pe->epfd, EPOLL_CTL_DEL, req->fd, NULL);
 			req->next = NULL;
+			uring_event_forget(req);
 			*tail = req;
 			tail = &req->next;
 		}
@@ -167,15 +170,15 @@ static void handle_event(struct poll_engine *pe, const struct epoll_event *ev)
 		return;
 	}
 	if (req->poll_multishot) {
-		/* Stays armed; posting under the lock orders it before a cancel. */
-		uring_poll_ready(req, ev->events);
+		/* Stays armed: a cancel unqueues the event it takes with it. */
 		pthread_mutex_unlock(&pe->lock);
+		uring_event_post(req, false, ev->events);
 		return;
 	}
 	unlink_req(&pe->polls, req);
 	epoll_ctl(pe->epfd, EPOLL_CTL_DEL, req->fd, NULL);
 	pthread_mutex_unlock(&pe->lock);
-	uring_poll_ready(req, ev->events);
+	uring_event_post(req, false, ev->events);
 }
 
 /* Fire every expired timer; returns the next deadline, if any. */
@@ -197,7 +200,7 @@ static bool run_timers(struct poll_engine *pe, struct timespec *next)
 		pe->timers = req->next;
 		req->next = NULL;
 		pthread_mutex_unlock(&pe->lock);
-		uring_timer_fire(req);
+		uring_event_post(req, true, 0);
 	}
 }
 

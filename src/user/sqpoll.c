@@ -37,6 +37,7 @@ static int submit_pending(struct uring_ctx *ctx)
 	if (!ctx->disabled && sq_has_work(ctx))
 		n = uring_submit_sqes(ctx, ~0U);
 	pthread_mutex_unlock(&ctx->uring_lock);
+	uring_events_try_run(ctx);
 	return n;
 }
 

@@ -124,6 +124,8 @@ void uring_run_task_work(struct uring_ctx *ctx)
 {
 	struct uring_req *req;
 
+	if (atomic_load(&ctx->events_pending))
+		uring_events_run(ctx);
 	while ((req = ctx->tw_head)) {
 		ctx->tw_head = req->tw_next;
 		if (!ctx->tw_head)
@@ -199,19 +201,25 @@ static void chain_inflight_add(struct uring_req *head)
 	}
 }
 
-static void drain_queue(struct uring_req *head)
+/* Queue the chain behind a drain if it needs to be; true if queued. */
+static bool drain_queue(struct uring_req *head)
 {
 	struct uring_ctx *ctx = head->ctx;
+	bool queue;
 
-	head->drained = true;
-	head->next = NULL;
 	pthread_mutex_lock(&ctx->inflight_lock);
-	if (ctx->drain_tail)
-		ctx->drain_tail->next = head;
-	else
-		ctx->drain_head = head;
-	ctx->drain_tail = head;
+	queue = (head->flags & IOSQE_IO_DRAIN) || ctx->drain_head;
+	if (queue) {
+		head->drained = true;
+		head->next = NULL;
+		if (ctx->drain_tail)
+			ctx->drain_tail->next = head;
+		else
+			ctx->drain_head = head;
+		ctx->drain_tail = head;
+	}
 	pthread_mutex_unlock(&ctx->inflight_lock);
+	return queue;
 }
 
 /*
@@ -253,8 +261,7 @@ static void queue_chain(struct uring_ctx *ctx, struct uring_req *head,
 			task_work_add(rest, true);
 		return;
 	}
-	if ((head->flags & IOSQE_IO_DRAIN) || ctx->drain_head) {
-		drain_queue(head);
+	if (drain_queue(head)) {
 		uring_drain_kick(ctx);
 		return;
 	}
@@ -411,6 +418,7 @@ int uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete,
 		if (!ret)
 			ret = uring_submit_sqes(ctx, to_submit);
 		pthread_mutex_unlock(&ctx->uring_lock);
+		uring_events_try_run(ctx);
 	}
 	if (ret >= 0 && (flags & IORING_ENTER_GETEVENTS)) {
 		uring_flush_overflow(ctx);

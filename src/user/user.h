@@ -104,6 +104,11 @@ struct uring_req {
 	struct uring_req *next; /* queue linkage (engine-owned) */
 	struct uring_req *tw_next; /* deferred link work */
 	bool tw_fail;           /* ...fail the chain rather than issue it */
+	/* An engine event waiting to run in the submitter's context. */
+	struct uring_req *event_next;
+	bool event_queued;
+	bool event_timer;       /* a timer fired (else poll readiness) */
+	unsigned event_revents;
 	bool drained;           /* waits in the drain queue */
 	int owned_fd;           /* dup of fd held while the request is async */
 	struct uring_req *inflight_next, *inflight_prev;
@@ -132,7 +137,7 @@ struct uring_ctx {
 	struct io_uring_cqe *cqes;
 
 	pthread_mutex_t uring_lock;
-	bool disabled;       /* R_DISABLED and not yet enabled */
+	atomic_bool disabled; /* R_DISABLED and not yet enabled */
 	pthread_t submitter; /* SINGLE_ISSUER owner */
 	bool has_submitter;
 	bool skip_cqe_used;  /* CQE_SKIP_SUCCESS seen: drain is refused */
@@ -149,12 +154,21 @@ struct uring_ctx {
 	struct uring_req *inflight;
 	unsigned nr_inflight;
 	struct uring_req *drain_head, *drain_tail; /* held back by a drain */
-	bool dying;
+	atomic_bool dying;
 
 	/* Timeouts: LINK_TIMEOUT <-> target pairing, counted timeouts. */
 	pthread_mutex_t timeout_lock;
 	struct uring_req *count_timeouts; /* linked by tw_next */
 	unsigned cq_timeouts;             /* CQEs posted by timeouts */
+
+	/*
+	 * Engine events (poll readiness, timer expiry) run like the kernel's
+	 * task work: under uring_lock, at the end of a submission batch if
+	 * one is running, else right away on the engine's thread.
+	 */
+	pthread_mutex_t event_lock;
+	struct uring_req *event_head, *event_tail;
+	atomic_bool events_pending;
 
 	/* Link work deferred to the end of the submission batch. */
 	struct uring_req *tw_head, *tw_tail;
@@ -250,9 +264,18 @@ void poll_engine_destroy(struct poll_engine *pe);
 void poll_engine_arm(struct poll_engine *pe, struct uring_req *req);
 /* Complete req with -ETIME (or its op's timeout action) at its deadline. */
 void poll_engine_add_timer(struct poll_engine *pe, struct uring_req *req);
-/* Timer expiry and poll readiness callbacks, run on the engine thread. */
+/* Timer expiry and poll readiness, run as task work (see events.c). */
 void uring_timer_fire(struct uring_req *req);
 void uring_poll_ready(struct uring_req *req, unsigned revents);
+
+/* events.c */
+void uring_event_post(struct uring_req *req, bool timer, unsigned revents);
+/* Forget a queued event of a request being cancelled; lock order: ok. */
+void uring_event_forget(struct uring_req *req);
+/* Run queued events; the caller holds uring_lock. */
+void uring_events_run(struct uring_ctx *ctx);
+/* Run queued events if nobody holds uring_lock (never blocks on it). */
+void uring_events_try_run(struct uring_ctx *ctx);
 
 /* Remove a queued request; true if it was found (and now belongs to us). */
 bool poll_engine_remove(struct poll_engine *pe, struct uring_req *req);

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Differential: the operations on both backends — reads and writes, file
+ * and path operations, sockets, splice and tee, provided buffers and
+ * MSG_RING — with their argument errors.
+ */
+#include <linux/openat2.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+
+#include "diff.h"
+
+static void reads_writes(struct diff_ctx *c)
+{
+	struct iovec iov[2] = {{c->buf, 3}, {c->buf + 100, 5}};
+	struct io_uring_sqe *s;
+
+	s = diff_sqe(c, 1);
+	io_uring_prep_read(s, c->file, c->buf, 10, 2);
+	s = diff_sqe(c, 2);
+	io_uring_prep_read(s, c->file, c->buf, 10, 4096); /* at EOF */
+	s = diff_sqe(c, 3);
+	io_uring_prep_readv(s, c->file, iov, 2, 26);
+	s = diff_sqe(c, 4);
+	io_uring_prep_write(s, c->file, "XYZ", 3, 4095);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 4);
+	diff_ret(c, c->buf[0] * 256 + c->buf[100], __LINE__);
+	s = diff_sqe(c, 5);
+	io_uring_prep_writev(s, c->file, iov, 2, 8000);
+	s->flags = IOSQE_IO_LINK;
+	s = diff_sqe(c, 6);
+	io_uring_prep_read(s, c->file, c->buf + 200, 8, 8000);
+	s->flags = IOSQE_IO_LINK;
+	s = diff_sqe(c, 7);
+	io_uring_prep_read(s, c->file, c->buf, 4, -1); /* file position */
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 3);
+	/* Errors. */
+	s = diff_sqe(c, 8);
+	io_uring_prep_read(s, 0x7ffffff0, c->buf, 4, 0);
+	s = diff_sqe(c, 9);
+	io_uring_prep_read(s, c->file, (void *)16, 4, 0);
+	s = diff_sqe(c, 11);
+	io_uring_prep_read(s, c->file, c->buf, 4, 0);
+	s->rw_flags = 1 << 20;
+	s = diff_sqe(c, 12);
+	io_uring_prep_read(s, c->pipe[0], c->buf, 4, 0);
+	s->rw_flags = RWF_NOWAIT;
+	s = diff_sqe(c, 13);
+	io_uring_prep_write(s, c->pipe[0], c->buf, 4, 0); /* read end */
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 5);
+	/* A bad iovec array fails at prep and ends the batch there. */
+	s = diff_sqe(c, 10);
+	io_uring_prep_readv(s, c->file, (void *)16, 2, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	s = diff_sqe(c, 14);
+	io_uring_prep_readv(s, c->file, iov, 1025, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	/* Pipe read that waits, async file read, write to a pipe. */
+	s = diff_sqe(c, 15);
+	io_uring_prep_read(s, c->pipe[0], c->buf, 3, 0);
+	DIFF_SUBMIT(c);
+	s = diff_sqe(c, 16);
+	io_uring_prep_write(s, c->pipe[1], "abc", 3, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 2);
+	s = diff_sqe(c, 17);
+	io_uring_prep_read(s, c->file, c->buf, 26, 0);
+	s->flags = IOSQE_ASYNC;
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	diff_ret(c, memcmp(c->buf, "abcdefghijklmnopqrstuvwxyz", 26), __LINE__);
+}
+
+static void file_ops(struct diff_ctx *c)
+{
+	struct io_uring_sqe *s;
+	char *map = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	s = diff_sqe(c, 1);
+	io_uring_prep_fsync(s, c->file, 0);
+	s = diff_sqe(c, 2);
+	io_uring_prep_fsync(s, c->file, IORING_FSYNC_DATASYNC);
+	s = diff_sqe(c, 3);
+	io_uring_prep_fsync(s, c->file, 4);
+	s = diff_sqe(c, 4);
+	io_uring_prep_sync_file_range(s, c->file, 100, 0, 0);
+	s = diff_sqe(c, 5);
+	io_uring_prep_fallocate(s, c->file, 0, 0, 10000);
+	s = diff_sqe(c, 6);
+	io_uring_prep_fadvise(s, c->file, 0, 100, POSIX_FADV_SEQUENTIAL);
+	s = diff_sqe(c, 7);
+	io_uring_prep_fadvise(s, c->file, 0, 100, POSIX_FADV_DONTNEED);
+	s = diff_sqe(c, 8);
+	io_uring_prep_madvise(s, map, 4096, MADV_DONTNEED);
+	s = diff_sqe(c, 9);
+	io_uring_prep_ftruncate(s, c->file, 5000);
+	s = diff_sqe(c, 10);
+	io_uring_prep_fsync(s, 0x7ffffff0, 0);
+	s = diff_sqe(c, 11);
+	io_uring_prep_fadvise(s, c->file, 0, 100, 99);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 3);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 8);
+	{
+		struct stat st;
+
+		fstat(c->file, &st);
+		diff_ret(c, st.st_size, __LINE__);
+	}
+	s = diff_sqe(c, 12);
+	io_uring_prep_ftruncate(s, c->file, 10);
+	s->addr = 1;
+	DIFF_SUBMIT(c);
+	s = diff_sqe(c, 13);
+	io_uring_prep_fallocate(s, c->file, 0, 0, 1);
+	s->rw_flags = 1;
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 2);
+	munmap(map, 4096);
+}
+
+static void path_ops(struct diff_ctx *c)
+{
+	char a[128], b[128], d[128];
+	struct open_how how = {.flags = O_RDONLY};
+	struct statx stx;
+	struct io_uring_sqe *s;
+	int dfd = open(c->dir, O_DIRECTORY | O_RDONLY);
+
+	snprintf(a, sizeof(a), "%s/a", c->dir);
+	snprintf(b, sizeof(b), "%s/b", c->dir);
+	snprintf(d, sizeof(d), "%s/d", c->dir);
+	s = diff_sqe(c, 1 | FDRES);
+	io_uring_prep_openat(s, AT_FDCWD, a, O_CREAT | O_WRONLY, 0600);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	s = diff_sqe(c, 2 | FDRES);
+	io_uring_prep_openat(s, dfd, "a", O_RDONLY, 0);
+	s = diff_sqe(c, 3 | FDRES);
+	io_uring_prep_openat(s, AT_FDCWD, "/nonexistent/x", O_RDONLY, 0);
+	s = diff_sqe(c, 5 | FDRES);
+	io_uring_prep_openat2(s, AT_FDCWD, a, &how);
+	s = diff_sqe(c, 6);
+	io_uring_prep_statx(s, AT_FDCWD, a, 0, STATX_SIZE, &stx);
+	s = diff_sqe(c, 7);
+	io_uring_prep_statx(s, AT_FDCWD, b, 0, STATX_SIZE, &stx);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 5);
+	s = diff_sqe(c, 4 | FDRES);
+	io_uring_prep_openat(s, AT_FDCWD, (void *)16, O_RDONLY, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	s = diff_sqe(c, 8);
+	io_uring_prep_rename(s, a, b);
+	s->flags = IOSQE_IO_LINK;
+	s = diff_sqe(c, 9);
+	io_uring_prep_mkdir(s, d, 0700);
+	s->flags = IOSQE_IO_LINK;
+	s = diff_sqe(c, 10);
+	io_uring_prep_mkdir(s, d, 0700); /* EEXIST */
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 3);
+	s = diff_sqe(c, 11);
+	io_uring_prep_symlink(s, b, a);
+	s->flags = IOSQE_IO_LINK;
+	s = diff_sqe(c, 12);
+	io_uring_prep_unlink(s, a, 0);
+	s->flags = IOSQE_IO_LINK;
+	s = diff_sqe(c, 13);
+	io_uring_prep_link(s, b, a, 0);
+	s->flags = IOSQE_IO_LINK;
+	s = diff_sqe(c, 14);
+	io_uring_prep_unlink(s, d, AT_REMOVEDIR);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 4);
+	/* Argument errors. */
+	s = diff_sqe(c, 15 | FDRES);
+	io_uring_prep_openat_direct(s, AT_FDCWD, a, O_RDONLY | O_CLOEXEC, 0, 0);
+	s = diff_sqe(c, 16 | FDRES);
+	io_uring_prep_openat_direct(s, AT_FDCWD, a, O_RDONLY, 0, 0);
+	s = diff_sqe(c, 17 | FDRES);
+	io_uring_prep_openat2(s, AT_FDCWD, a, &how);
+	s->len = 8;
+	s = diff_sqe(c, 18);
+	io_uring_prep_unlink(s, a, 1);
+	s = diff_sqe(c, 19);
+	io_uring_prep_mkdir(s, d, 0700);
+	s->flags = IOSQE_FIXED_FILE;
+	s = diff_sqe(c, 20 | FDRES);
+	io_uring_prep_openat(s, AT_FDCWD, a, O_RDONLY, 0);
+	s->buf_index = 1;
+	for (int i = 0; i < 6; i++)
+		DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 6);
+	/* close: a real fd, a bad one, the ring itself. */
+	{
+		int fd = dup(c->file);
+
+		s = diff_sqe(c, 21);
+		io_uring_prep_close(s, fd);
+		s = diff_sqe(c, 22);
+		io_uring_prep_close(s, 0x7ffffff0);
+		s = diff_sqe(c, 23);
+		io_uring_prep_close(s, c->ring.ring_fd);
+		s = diff_sqe(c, 24);
+		io_uring_prep_close(s, fd);
+		s->off = 1;
+		for (int i = 0; i < 4; i++)
+			DIFF_SUBMIT(c);
+		DIFF_WAIT_SORTED(c, 4);
+	}
+	close(dfd);
+}
+
+static void sockets(struct diff_ctx *c)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET};
+	socklen_t len = sizeof(addr);
+	struct iovec iov = {c->buf, 5};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct io_uring_sqe *s;
+	int lfd, cfd;
+
+	s = diff_sqe(c, 1);
+	io_uring_prep_send(s, c->sock[0], "hello", 5, 0);
+	s = diff_sqe(c, 2);
+	io_uring_prep_recv(s, c->sock[1], c->buf, 16, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 2);
+	s = diff_sqe(c, 3);
+	io_uring_prep_recv(s, c->sock[1], c->buf, 16, 0);
+	DIFF_SUBMIT(c);
+	DIFF_REAP(c);
+	s = diff_sqe(c, 4);
+	io_uring_prep_sendmsg(s, c->sock[0], &msg, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 2);
+	s = diff_sqe(c, 5);
+	io_uring_prep_recvmsg(s, c->sock[1], &msg, MSG_DONTWAIT);
+	s = diff_sqe(c, 6);
+	io_uring_prep_recv(s, c->sock[1], c->buf, 16, MSG_DONTWAIT);
+	s = diff_sqe(c, 7);
+	io_uring_prep_send(s, c->file, "x", 1, 0); /* not a socket */
+	s = diff_sqe(c, 8);
+	io_uring_prep_shutdown(s, c->sock[0], SHUT_WR);
+	s->flags = IOSQE_IO_DRAIN;
+	s = diff_sqe(c, 9);
+	io_uring_prep_recv(s, c->sock[1], c->buf, 16, 0); /* EOF now */
+	s->flags = IOSQE_IO_DRAIN;
+	for (int i = 0; i < 5; i++)
+		DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 5);
+	/* socket, bind, listen, accept, connect over loopback. */
+	s = diff_sqe(c, 10 | FDRES);
+	io_uring_prep_socket(s, AF_INET, SOCK_STREAM, 0, 0);
+	s = diff_sqe(c, 11 | FDRES);
+	io_uring_prep_socket(s, AF_INET, SOCK_STREAM, 0, 1);
+	s = diff_sqe(c, 12 | FDRES);
+	io_uring_prep_socket(s, 12345, SOCK_STREAM, 0, 0);
+	DIFF_SUBMIT(c);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 3);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s = diff_sqe(c, 13);
+	io_uring_prep_bind(s, lfd, (struct sockaddr *)&addr, sizeof(addr));
+	s->flags = IOSQE_IO_LINK;
+	s = diff_sqe(c, 14);
+	io_uring_prep_listen(s, lfd, 8);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 2);
+	getsockname(lfd, (struct sockaddr *)&addr, &len);
+	s = diff_sqe(c, 15 | FDRES);
+	io_uring_prep_accept(s, lfd, NULL, NULL, 0);
+	DIFF_SUBMIT(c);
+	DIFF_REAP(c);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	s = diff_sqe(c, 16);
+	io_uring_prep_connect(s, cfd, (struct sockaddr *)&addr, sizeof(addr));
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 2);
+	s = diff_sqe(c, 17);
+	io_uring_prep_connect(s, cfd, (struct sockaddr *)&addr, 200);
+	s = diff_sqe(c, 18);
+	io_uring_prep_accept(s, lfd, NULL, NULL, 1 << 30);
+	s = diff_sqe(c, 19);
+	io_uring_prep_listen(s, lfd, 8);
+	s->addr = 1;
+	DIFF_SUBMIT(c);
+	DIFF_SUBMIT(c);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 3);
+	close(cfd);
+	close(lfd);
+}
+
+static void splice_tee_buffers(struct diff_ctx *c)
+{
+	static char bufs[4][16];
+	struct io_uring_sqe *s;
+	int p2[2];
+
+	REQUIRE_EQ(pipe(p2), 0);
+	s = diff_sqe(c, 1);
+	io_uring_prep_splice(s, c->file, 0, c->pipe[1], -1, 10, 0);
+	s->flags = IOSQE_IO_LINK;
+	s = diff_sqe(c, 2);
+	io_uring_prep_tee(s, c->pipe[0], p2[1], 10, 0);
+	s->flags = IOSQE_IO_LINK;
+	s = diff_sqe(c, 3);
+	io_uring_prep_read(s, p2[0], c->buf, 10, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 3);
+	s = diff_sqe(c, 4);
+	io_uring_prep_splice(s, c->file, 0, c->pipe[1], -1, 10, 1U << 20);
+	s = diff_sqe(c, 5);
+	io_uring_prep_tee(s, c->pipe[0], p2[1], 10, 0);
+	s->off = 1;
+	DIFF_SUBMIT(c);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 2);
+	/* Provided buffers: FIFO selection, removal counts, errors. */
+	s = diff_sqe(c, 6);
+	io_uring_prep_provide_buffers(s, bufs, 16, 4, 7, 10);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	REQUIRE_EQ(write(c->sock[0], "hello", 5), 5);
+	s = diff_sqe(c, 7);
+	io_uring_prep_recv(s, c->sock[1], NULL, 0, 0);
+	s->flags = IOSQE_BUFFER_SELECT;
+	s->buf_group = 7;
+	s = diff_sqe(c, 8);
+	io_uring_prep_read(s, c->file, NULL, 4, 0);
+	s->flags = IOSQE_BUFFER_SELECT;
+	s->buf_group = 7;
+	s = diff_sqe(c, 9);
+	io_uring_prep_remove_buffers(s, 1, 7);
+	s = diff_sqe(c, 10);
+	io_uring_prep_remove_buffers(s, 5, 7);
+	s = diff_sqe(c, 11);
+	io_uring_prep_remove_buffers(s, 5, 7);
+	s = diff_sqe(c, 12);
+	io_uring_prep_read(s, c->file, NULL, 4, 0);
+	s->flags = IOSQE_BUFFER_SELECT;
+	s->buf_group = 7;
+	s = diff_sqe(c, 13);
+	io_uring_prep_remove_buffers(s, 1, 99);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 7);
+	s = diff_sqe(c, 14);
+	io_uring_prep_provide_buffers(s, bufs, 16, 0, 7, 0);
+	s = diff_sqe(c, 15);
+	io_uring_prep_provide_buffers(s, bufs, 0, 1, 7, 0);
+	s = diff_sqe(c, 16);
+	io_uring_prep_provide_buffers(s, bufs, 16, 1, 7, 70000);
+	s = diff_sqe(c, 17);
+	io_uring_prep_remove_buffers(s, 0, 7);
+	for (int i = 0; i < 4; i++)
+		DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 4);
+	close(p2[0]);
+	close(p2[1]);
+}
+
+static void msg_ring(struct diff_ctx *c)
+{
+	struct io_uring_sqe *s;
+
+	s = diff_sqe(c, 1);
+	io_uring_prep_msg_ring(s, c->ring.ring_fd, 42, 0xabc, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 2);
+	s = diff_sqe(c, 2);
+	io_uring_prep_msg_ring_cqe_flags(s, c->ring.ring_fd, 7, 0xdef, 0, 0x55);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 2);
+	s = diff_sqe(c, 3);
+	io_uring_prep_msg_ring(s, c->file, 1, 1, 0);
+	s = diff_sqe(c, 4);
+	io_uring_prep_msg_ring(s, 0x7ffffff0, 1, 1, 0);
+	s = diff_sqe(c, 5);
+	io_uring_prep_msg_ring(s, c->ring.ring_fd, 1, 1, 0);
+	s->file_index = 3;
+	s = diff_sqe(c, 6);
+	io_uring_prep_msg_ring(s, c->ring.ring_fd, 1, 1, 1U << 5);
+	DIFF_SUBMIT(c);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 4);
+}
+
+static const struct diff_scenario scenarios[] = {
+	{"reads and writes", 0, 0, reads_writes, 0},
+	{"file operations", 0, 0, file_ops, 0},
+	{"path operations", 0, 0, path_ops, 0},
+	{"sockets", 0, 0, sockets, 0},
+	{"splice, tee, provided buffers", 0, 0, splice_tee_buffers, 0},
+	{"msg_ring", 0, 0, msg_ring, 0},
+	{"reads and writes with SQPOLL", IORING_SETUP_SQPOLL, 0, reads_writes, 0},
+};
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return diff_run_all(scenarios, sizeof(scenarios) / sizeof(scenarios[0]));
+}
