@@ -1,39 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `anyring probe --json` reports what it finds: here, with io_uring usable,
- * and with io_uring's system calls refused by a seccomp filter (EPERM, as
- * Docker's default profile does, and ENOSYS, as gVisor-like sandboxes do).
+ * and under `anyring run --block=...`, which refuses io_uring's system
+ * calls with a seccomp filter (EPERM as Docker's default profile does,
+ * ENOSYS as gVisor-like sandboxes do).
  * usage: probe-report PATH-TO-ANYRING
  */
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <stddef.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "harness.h"
-
-/* Refuse the three io_uring system calls with errno err. */
-static int block_io_uring(int err)
-{
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_enter, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_register, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (unsigned)err),
-	};
-	struct sock_fprog prog = {
-		.len = sizeof(filter) / sizeof(filter[0]),
-		.filter = filter,
-	};
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-}
 
 /* Run the probe (blocked with err, unless 0) and capture its JSON. */
 static char *probe_output(const char *tool, int err)
@@ -48,9 +23,12 @@ static char *probe_output(const char *tool, int err)
 	pid = fork();
 	if (pid == 0) {
 		dup2(pipefd[1], 1);
-		if (err && block_io_uring(err))
-			_exit(99);
-		execl(tool, tool, "probe", "--json", (char *)NULL);
+		if (err)
+			execl(tool, tool, "run",
+			      err == EPERM ? "--block=eperm" : "--block=enosys",
+			      "--", tool, "probe", "--json", (char *)NULL);
+		else
+			execl(tool, tool, "probe", "--json", (char *)NULL);
 		_exit(98);
 	}
 	close(pipefd[1]);
@@ -82,15 +60,17 @@ int main(int argc, char **argv)
 		expect_in(out, "\"kernel_usable\":true");
 		expect_in(out, "\"io_uring_setup\":\"ok\"");
 		expect_in(out, "\"auto_backend\":\"kernel\"");
-		expect_in(out, "{\"opcode\":34,\"name\":\"REGISTER_MEM_REGION\",\"kernel\":true}");
-		expect_in(out, "{\"opcode\":62,\"name\":\"PIPE\",\"kernel\":true}");
+		expect_in(out, "{\"opcode\":34,\"name\":\"REGISTER_MEM_REGION\",\"kernel\":true,");
+		expect_in(out, "{\"opcode\":62,\"name\":\"PIPE\",\"kernel\":true,\"user\":false}");
 	}
 	out = probe_output(argv[1], EPERM);
 	expect_in(out, "\"kernel_usable\":false");
 	expect_in(out, "\"io_uring_setup\":\"EPERM\"");
 	expect_in(out, "\"seccomp_mode\":2");
 	expect_in(out, "a seccomp filter blocks it");
-	expect_in(out, "{\"opcode\":0,\"name\":\"REGISTER_BUFFERS\",\"kernel\":false}");
+	expect_in(out, "\"auto_backend\":\"user\"");
+	expect_in(out, "{\"opcode\":0,\"name\":\"REGISTER_BUFFERS\",\"kernel\":false,");
+	expect_in(out, "{\"opcode\":22,\"name\":\"READ\",\"kernel\":false,\"user\":true}");
 
 	out = probe_output(argv[1], ENOSYS);
 	expect_in(out, "\"io_uring_setup\":\"ENOSYS\"");

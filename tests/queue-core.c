@@ -29,8 +29,7 @@ static void check_setup_params(void)
 	ASSERT_EQ(ring.cq.ring_entries, 16);
 	ASSERT_EQ(ring.sq.ring_mask, 7);
 	ASSERT_TRUE(ring.features & IORING_FEAT_EXT_ARG);
-	ASSERT_EQ(anyring_ring_backend(&ring), strcmp(t_backend, "user") ? ANYRING_BACKEND_KERNEL
-								       : ANYRING_BACKEND_USER);
+	ASSERT_EQ(anyring_ring_backend(&ring), t_backend_kind());
 	io_uring_queue_exit(&ring);
 	ASSERT_EQ(ring.ring_fd, -1);
 

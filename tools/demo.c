@@ -66,6 +66,14 @@ int cmd_demo(int argc, char **argv)
 	check(io_uring_queue_init(8, &ring, 0), "io_uring_queue_init(8)");
 	printf("  ring runs on the %s backend\n",
 	       anyring_backend_name(anyring_ring_backend(&ring)));
+	if (!anyring_register_op_supported(anyring_ring_backend(&ring),
+					   IORING_REGISTER_FILES2)) {
+		printf("  registered files are not implemented on this backend "
+		       "yet; nothing more to show\n");
+		io_uring_queue_exit(&ring);
+		close(fd);
+		return 0;
+	}
 	check(io_uring_register_files_sparse(&ring, 4),
 	      "register_files_sparse(4)");
 	check(io_uring_register_files_update_tag(&ring, 1, &fd, &file_tag, 1),

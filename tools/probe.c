@@ -163,14 +163,20 @@ static void print_text(const struct probe_facts *f)
 	for (unsigned b = 0; b < 32; b++)
 		if ((f->features & (1U << b)) && feature_name(b))
 			printf(" %s", feature_name(b));
-	printf("\n\n%-4s %-28s %s\n", "#", "register opcode", "kernel");
+	printf("\n\n%-4s %-28s %-7s %s\n", "#", "register opcode", "kernel",
+	       "user");
 	for (unsigned op = 0; op < IORING_REGISTER_LAST; op++)
-		printf("%-4u %-28s %s\n", op, register_op_name(op),
-		       f->register_supported[op] ? "yes" : "no");
-	printf("\n%-4s %-28s %s\n", "#", "SQE opcode", "kernel");
+		printf("%-4u %-28s %-7s %s\n", op, register_op_name(op),
+		       f->register_supported[op] ? "yes" : "no",
+		       anyring_register_op_supported(ANYRING_BACKEND_USER, op)
+			       ? "yes"
+			       : "no");
+	printf("\n%-4s %-28s %-7s %s\n", "#", "SQE opcode", "kernel", "user");
 	for (unsigned op = 0; op < IORING_OP_LAST; op++)
-		printf("%-4u %-28s %s\n", op, sqe_op_name(op),
-		       sqe_op_supported(f, op) ? "yes" : "no");
+		printf("%-4u %-28s %-7s %s\n", op, sqe_op_name(op),
+		       sqe_op_supported(f, op) ? "yes" : "no",
+		       anyring_sqe_op_supported(ANYRING_BACKEND_USER, op) ? "yes"
+									  : "no");
 }
 
 static void print_json(const struct probe_facts *f)
@@ -198,6 +204,8 @@ static void print_json(const struct probe_facts *f)
 		json_int(&j, "opcode", op);
 		json_string(&j, "name", register_op_name(op));
 		json_bool(&j, "kernel", f->register_supported[op]);
+		json_bool(&j, "user",
+			  anyring_register_op_supported(ANYRING_BACKEND_USER, op));
 		json_close_object(&j);
 	}
 	json_close_array(&j);
@@ -207,6 +215,7 @@ static void print_json(const struct probe_facts *f)
 		json_int(&j, "opcode", op);
 		json_string(&j, "name", sqe_op_name(op));
 		json_bool(&j, "kernel", sqe_op_supported(f, op));
+		json_bool(&j, "user", anyring_sqe_op_supported(ANYRING_BACKEND_USER, op));
 		json_close_object(&j);
 	}
 	json_close_array(&j);

@@ -144,10 +144,17 @@ static const struct anyring_ops *backend_for_setup(void)
 	return NULL;
 }
 
+/*
+ * Once rings are set up on the userspace backend, raw calls on fds that
+ * are not known rings go there too: the kernel would only refuse them.
+ */
+static atomic_bool route_unknown_to_user;
+
 static int setup_on(const struct anyring_ops *ops, unsigned entries,
 		    struct io_uring_params *p, const char *why)
 {
 	report_choice_once(ops->kind, why);
+	atomic_store_explicit(&route_unknown_to_user, true, memory_order_relaxed);
 	return ops->setup(entries, p);
 }
 
@@ -330,8 +337,11 @@ const struct anyring_ops *backend_for_fd(unsigned fd, int registered)
 {
 	const struct anyring_ops *ops = NULL;
 
-	if (uring_likely(!atomic_load_explicit(&fd_map_used,
-					       memory_order_relaxed)))
+	bool fallback = atomic_load_explicit(&route_unknown_to_user,
+					     memory_order_relaxed);
+
+	if (uring_likely(!fallback && !atomic_load_explicit(&fd_map_used,
+							    memory_order_relaxed)))
 		return NULL;
 	/* Registered indexes are resolved by the backend that owns them. */
 	if (registered)
@@ -340,5 +350,7 @@ const struct anyring_ops *backend_for_fd(unsigned fd, int registered)
 	if (fd < fd_map_len)
 		ops = fd_map[fd];
 	pthread_mutex_unlock(&fd_map_lock);
+	if (!ops && fallback && kernel_refuses_io_uring())
+		ops = user_backend();
 	return ops;
 }

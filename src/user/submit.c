@@ -5,6 +5,7 @@
  * and issuing each request inline, through the poll engine or a worker.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -406,8 +407,14 @@ int uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete,
 	if (flags & ~ENTER_VALID_FLAGS)
 		return -EINVAL;
 	ctx = uring_ctx_get(fd, flags & IORING_ENTER_REGISTERED_RING);
-	if (!ctx)
-		return (flags & IORING_ENTER_REGISTERED_RING) ? -EINVAL : -EBADF;
+	if (!ctx) {
+		if (flags & IORING_ENTER_REGISTERED_RING)
+			ret = -EINVAL;
+		else
+			ret = fcntl((int)fd, F_GETFD) < 0 ? -EBADF : -EOPNOTSUPP;
+		errno = saved_errno;
+		return ret;
+	}
 	if (ctx->flags & IORING_SETUP_SQPOLL) {
 		if (flags & IORING_ENTER_SQ_WAKEUP)
 			uring_sqpoll_wake(ctx);
