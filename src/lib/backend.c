@@ -16,6 +16,8 @@
 
 #include "ring.h"
 
+static int debug_enabled(void);
+
 static const struct anyring_ops *user_backend(void)
 {
 	return &user_backend_ops;
@@ -26,6 +28,11 @@ static _Atomic int forced_choice = -1;        /* anyring_set_backend() */
 static enum anyring_backend env_choice;       /* ANYRING_BACKEND */
 static _Atomic int kernel_status = 1;         /* 1 = not probed yet */
 static pthread_mutex_t status_lock = PTHREAD_MUTEX_INITIALIZER;
+
+bool backend_debug_enabled(void)
+{
+	return debug_enabled();
+}
 
 static int debug_enabled(void)
 {

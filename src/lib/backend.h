@@ -30,6 +30,9 @@ struct anyring_ops {
 	void (*exit)(unsigned fd);
 };
 
+/* ANYRING_DEBUG is set: report decisions and statistics on stderr. */
+bool backend_debug_enabled(void);
+
 /* The userspace backend (src/user/). */
 extern const struct anyring_ops user_backend_ops;
 bool uring_register_op_supported(unsigned opcode);

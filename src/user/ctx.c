@@ -9,6 +9,7 @@
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -331,6 +332,30 @@ bool uring_fd_is_ring(int fd)
 					(void *)1, 0) == -EINVAL;
 }
 
+extern atomic_ulong uring_sqes_submitted;
+
+static void print_stats(void);
+
+static void atexit_print_stats(void)
+{
+	atexit(print_stats);
+}
+
+static void print_stats(void)
+{
+	fprintf(stderr, "anyring: %lu SQEs submitted on the userspace backend\n",
+		atomic_load(&uring_sqes_submitted));
+}
+
+/* With ANYRING_DEBUG, say at exit how much went through userspace rings. */
+static void report_stats_at_exit(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	if (backend_debug_enabled())
+		pthread_once(&once, atexit_print_stats);
+}
+
 static int user_setup(unsigned entries, struct io_uring_params *p)
 {
 	struct uring_ctx *ctx;
@@ -341,6 +366,7 @@ static int user_setup(unsigned entries, struct io_uring_params *p)
 	ret = check_params(entries, p, &sq, &cq);
 	if (ret)
 		return ret;
+	report_stats_at_exit();
 	ctx = ctx_alloc(p->flags, sq, cq);
 	if (!ctx)
 		return -ENOMEM;

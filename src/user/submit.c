@@ -18,6 +18,9 @@
 #define LINK_FLAGS (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)
 #define ENTER_VALID_FLAGS 0xffU
 
+/* SQEs consumed by userspace rings in this process, for ANYRING_DEBUG. */
+atomic_ulong uring_sqes_submitted;
+
 /* The ring whose submission batch this thread is running, if any. */
 static __thread struct uring_ctx *submitting;
 
@@ -382,6 +385,8 @@ int uring_submit_sqes(struct uring_ctx *ctx, unsigned to_submit)
 		if (!add_to_batch(ctx, &lb, req, err))
 			break;
 	}
+	atomic_fetch_add_explicit(&uring_sqes_submitted, submitted,
+				  memory_order_relaxed);
 	/* The SQEs are consumed: the application may reuse them now. */
 	__atomic_store_n(ctx->sq_head, head, __ATOMIC_RELEASE);
 	if (lb.head)
