@@ -12,6 +12,11 @@
 #include <unistd.h>
 
 #include "liburing.h"
+#include "lib/tsan.h"
+
+#ifdef ANYRING_TSAN
+#include <sys/mman.h>
+#endif
 
 /*
  * The raw syscall instruction, so that errno is never touched: a library
@@ -76,8 +81,19 @@ static inline int kernel_close(int fd)
 static inline void *kernel_mmap(void *addr, size_t len, int prot, int flags,
 				int fd, off_t off)
 {
+#ifdef ANYRING_TSAN
+	/* ThreadSanitizer must see mappings come and go (via libc). */
+	int saved = errno;
+	void *p = mmap(addr, len, prot, flags, fd, off);
+
+	if (p == MAP_FAILED)
+		p = (void *)(long)-errno;
+	errno = saved;
+	return p;
+#else
 	return (void *)kernel_syscall6(__NR_mmap, (long)addr, (long)len, prot,
 				       flags, fd, (long)off);
+#endif
 }
 
 static inline int kernel_mmap_failed(const void *p)
@@ -87,8 +103,15 @@ static inline int kernel_mmap_failed(const void *p)
 
 static inline int kernel_munmap(void *addr, size_t len)
 {
+#ifdef ANYRING_TSAN
+	int saved = errno, ret = munmap(addr, len) ? -errno : 0;
+
+	errno = saved;
+	return ret;
+#else
 	return (int)kernel_syscall6(__NR_munmap, (long)addr, (long)len, 0, 0,
 				    0, 0);
+#endif
 }
 
 static inline int kernel_madvise(void *addr, size_t len, int advice)

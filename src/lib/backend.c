@@ -15,6 +15,11 @@
 #include <string.h>
 
 #include "ring.h"
+#include "tsan.h"
+
+#ifdef ANYRING_TSAN
+char anyring_tsan_keys[1024];
+#endif
 
 static int debug_enabled(void);
 

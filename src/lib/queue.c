@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include "ring.h"
+#include "tsan.h"
 
 /* Whether the kernel has completions it has not posted to the CQ yet. */
 static bool cq_needs_flush(const struct io_uring *ring)
@@ -50,8 +51,10 @@ static unsigned flush_sq(struct io_uring *ring)
 	if (sq->sqe_head != tail) {
 		sq->sqe_head = tail;
 		/* SQPOLL reads the tail concurrently: release the SQEs. */
-		if (ring->flags & IORING_SETUP_SQPOLL)
+		if (ring->flags & IORING_SETUP_SQPOLL) {
+			ring_tsan_release(ring->ring_fd);
 			io_uring_smp_store_release(sq->ktail, tail);
+		}
 		else
 			IO_URING_WRITE_ONCE(*sq->ktail, tail);
 	}
@@ -160,6 +163,7 @@ static int get_cqe(struct io_uring *ring, struct io_uring_cqe **cqe_ptr,
 		}
 		ret = ring_enter(ring, w->submit, w->wait_nr, flags, w->arg,
 				 w->argsz);
+		ring_tsan_acquire(ring->ring_fd);
 		if (ret < 0) {
 			if (!err)
 				err = ret;

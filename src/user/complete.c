@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kernel/syscall.h"
+#include "tsan.h"
 #include "user.h"
 
 struct cqe_overflow {
@@ -121,6 +122,7 @@ void uring_post_cqe(struct uring_ctx *ctx, __u64 user_data, __s32 res,
 	if (ctx->overflow_head || !cq_write(ctx, &cqe))
 		overflow_add(ctx, &cqe);
 	ctx->cq_posted++;
+	ring_tsan_release(ctx->fd);
 	pthread_mutex_unlock(&ctx->completion_lock);
 	wake_waiters(ctx);
 	if (__atomic_load_n(&ctx->count_timeouts, __ATOMIC_RELAXED))

@@ -429,15 +429,21 @@ static void user_exit(unsigned fd)
 	/* Wait for enter/register calls still inside the ring. */
 	while (atomic_load(&ctx->refs) > 1)
 		sched_yield();
+	/*
+	 * Workers first: what they still run may arm polls. Everything that
+	 * issues from now on sees the ring dying and cancels itself.
+	 */
+	iowq_destroy(ctx->wq);
+	ctx->wq = NULL;
 	poll_engine_destroy(ctx->poll);
 	ctx->poll = NULL;
 	/* Events the engine queued last: they cancel their requests now. */
 	pthread_mutex_lock(&ctx->uring_lock);
 	uring_events_run(ctx);
 	uring_run_task_work(ctx);
+	/* Chains still held back by a drain are released and cancelled. */
+	uring_drain_kick(ctx);
 	pthread_mutex_unlock(&ctx->uring_lock);
-	iowq_destroy(ctx->wq);
-	ctx->wq = NULL;
 	kbuf_free_all(ctx);
 	ctx_free(ctx);
 }

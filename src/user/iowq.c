@@ -28,6 +28,7 @@ struct iowq {
 	pthread_cond_t gone;     /* a worker exited */
 	struct iowq_class cls[2]; /* IO_WQ_BOUND, IO_WQ_UNBOUND */
 	struct running *running;  /* requests workers are running now */
+	struct worker_arg *exited; /* workers that returned, to be joined */
 	bool stopping;
 };
 
@@ -39,6 +40,8 @@ struct running {
 struct worker_arg {
 	struct iowq *wq;
 	int cls;
+	pthread_t thread;
+	struct worker_arg *next; /* on wq->exited once the worker returns */
 };
 
 struct iowq *iowq_create(struct uring_ctx *ctx)
@@ -83,7 +86,6 @@ static void *worker_main(void *p)
 	struct iowq_class *c = &wq->cls[arg->cls];
 	sigset_t all;
 
-	free(arg);
 	/* Signals belong to the application's threads. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
@@ -123,9 +125,24 @@ static void *worker_main(void *p)
 			break;
 	}
 	c->nr_workers--;
+	/* Joined by the next worker start or by iowq_destroy. */
+	arg->next = wq->exited;
+	wq->exited = arg;
 	pthread_cond_broadcast(&wq->gone);
 	pthread_mutex_unlock(&wq->lock);
 	return NULL;
+}
+
+/* Join workers that have returned; the caller holds wq->lock. */
+static void reap_exited(struct iowq *wq)
+{
+	while (wq->exited) {
+		struct worker_arg *w = wq->exited;
+
+		wq->exited = w->next;
+		pthread_join(w->thread, NULL);
+		free(w);
+	}
 }
 
 /* Start a worker for the class if none is idle and the limit allows. */
@@ -133,23 +150,19 @@ static void maybe_start_worker(struct iowq *wq, int cls)
 {
 	struct iowq_class *c = &wq->cls[cls];
 	struct worker_arg *arg;
-	pthread_attr_t attr;
-	pthread_t thread;
 
+	reap_exited(wq);
 	if (c->nr_idle || c->nr_workers >= c->max_workers)
 		return;
-	arg = malloc(sizeof(*arg));
+	arg = calloc(1, sizeof(*arg));
 	if (!arg)
 		return;
 	arg->wq = wq;
 	arg->cls = cls;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&thread, &attr, worker_main, arg) == 0)
+	if (pthread_create(&arg->thread, NULL, worker_main, arg) == 0)
 		c->nr_workers++;
 	else
 		free(arg);
-	pthread_attr_destroy(&attr);
 }
 
 void iowq_enqueue(struct iowq *wq, struct uring_req *req, bool bounded)
@@ -227,6 +240,7 @@ void iowq_destroy(struct iowq *wq)
 	pthread_cond_broadcast(&wq->cls[1].work);
 	while (wq->cls[0].nr_workers || wq->cls[1].nr_workers)
 		pthread_cond_wait(&wq->gone, &wq->lock);
+	reap_exited(wq);
 	pthread_mutex_unlock(&wq->lock);
 	for (int i = 0; i < 2; i++) {
 		struct uring_req *req;

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 
 #include "kernel/syscall.h"
+#include "tsan.h"
 #include "user.h"
 
 #define DEFAULT_IDLE_MS 1000
@@ -34,8 +35,10 @@ static int submit_pending(struct uring_ctx *ctx)
 	int n = 0;
 
 	pthread_mutex_lock(&ctx->uring_lock);
-	if (!ctx->disabled && sq_has_work(ctx))
+	if (!ctx->disabled && sq_has_work(ctx)) {
+		ring_tsan_acquire(ctx->fd);
 		n = uring_submit_sqes(ctx, ~0U);
+	}
 	pthread_mutex_unlock(&ctx->uring_lock);
 	uring_events_try_run(ctx);
 	return n;
