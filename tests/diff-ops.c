@@ -398,7 +398,60 @@ static void msg_ring(struct diff_ctx *c)
 	DIFF_WAIT_SORTED(c, 4);
 }
 
+/* Multishot accept and multishot recv with provided buffers. */
+static void multishot(struct diff_ctx *c)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET};
+	socklen_t len = sizeof(addr);
+	static char bufs[3][8];
+	struct io_uring_sqe *s;
+	int lfd, conns[2];
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	REQUIRE_EQ(bind(lfd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	REQUIRE_EQ(listen(lfd, 8), 0);
+	getsockname(lfd, (struct sockaddr *)&addr, &len);
+	s = diff_sqe(c, 1 | FDRES);
+	io_uring_prep_multishot_accept(s, lfd, NULL, NULL, 0);
+	DIFF_SUBMIT(c);
+	for (int i = 0; i < 2; i++) {
+		conns[i] = socket(AF_INET, SOCK_STREAM, 0);
+		REQUIRE_EQ(connect(conns[i], (struct sockaddr *)&addr, sizeof(addr)), 0);
+		DIFF_WAIT(c, 1);
+	}
+	s = diff_sqe(c, 2);
+	io_uring_prep_cancel64(s, 1 | FDRES, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 2);
+	close(conns[0]);
+	close(conns[1]);
+	close(lfd);
+
+	s = diff_sqe(c, 3);
+	io_uring_prep_provide_buffers(s, bufs, 8, 3, 5, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	s = diff_sqe(c, 4);
+	io_uring_prep_recv_multishot(s, c->sock[1], NULL, 0, 0);
+	s->flags |= IOSQE_BUFFER_SELECT;
+	s->buf_group = 5;
+	DIFF_SUBMIT(c);
+	REQUIRE_EQ(write(c->sock[0], "one", 3), 3);
+	DIFF_WAIT(c, 1);
+	REQUIRE_EQ(write(c->sock[0], "two", 3), 3);
+	DIFF_WAIT(c, 1);
+	shutdown(c->sock[0], SHUT_WR);
+	DIFF_WAIT(c, 1);
+	/* Without buffer selection, multishot recv is refused. */
+	s = diff_sqe(c, 5);
+	io_uring_prep_recv_multishot(s, c->sock[1], c->buf, 8, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+}
+
 static const struct diff_scenario scenarios[] = {
+	{"multishot accept and recv", 0, 0, multishot, 0},
 	{"reads and writes", 0, 0, reads_writes, 0},
 	{"file operations", 0, 0, file_ops, 0},
 	{"path operations", 0, 0, path_ops, 0},

@@ -5,6 +5,8 @@
  * drain, CQE_SKIP_SUCCESS, overflow, NOP variants, timeouts, cancel.
  */
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include "diff.h"
 
@@ -352,7 +354,135 @@ static void polls(struct diff_ctx *c)
 	DIFF_WAIT(c, 2);
 }
 
+/* Setup: accepted flags, refused combinations, and the params filled in. */
+static void setup_params(struct diff_ctx *c)
+{
+	static const struct {
+		unsigned entries, flags, cq_entries;
+	} cases[] = {
+		{4, 0, 0},
+		{5, IORING_SETUP_CQSIZE, 100},
+		{4, IORING_SETUP_CQSIZE, 2},
+		{4, IORING_SETUP_CQSIZE, 0},
+		{65536, 0, 0},
+		{65536, IORING_SETUP_CLAMP, 0},
+		{4, IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP, 1U << 20},
+		{0, 0, 0},
+		{4, IORING_SETUP_R_DISABLED | IORING_SETUP_SUBMIT_ALL, 0},
+		{4, IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, 0},
+		{4, IORING_SETUP_TASKRUN_FLAG, 0},
+		{4, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0},
+		{4, IORING_SETUP_DEFER_TASKRUN, 0},
+		{4, IORING_SETUP_SQPOLL | IORING_SETUP_COOP_TASKRUN, 0},
+		{4, IORING_SETUP_SQ_AFF, 0},
+		{4, IORING_SETUP_NO_SQARRAY, 0},
+		{4, IORING_SETUP_SQE128 | IORING_SETUP_CQE32, 0},
+		{4, IORING_SETUP_REGISTERED_FD_ONLY, 0},
+		{4, IORING_SETUP_SQE_MIXED, 0},
+		{4, 1U << 20, 0},
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct io_uring_params p = {.flags = cases[i].flags,
+					    .cq_entries = cases[i].cq_entries};
+		int fd;
+
+		REQUIRE_EQ(anyring_set_backend(c->backend), 0);
+		fd = io_uring_setup(cases[i].entries, &p);
+		anyring_set_backend(ANYRING_BACKEND_AUTO);
+		diff_ret(c, fd < 0 ? fd : 0, __LINE__);
+		if (fd < 0)
+			continue;
+		diff_ret(c, p.sq_entries, __LINE__);
+		diff_ret(c, p.cq_entries, __LINE__);
+		diff_ret(c, p.features, __LINE__);
+		diff_ret(c, p.sq_off.head | p.sq_off.tail << 8 |
+				    (long long)p.sq_off.array << 16,
+			 __LINE__);
+		diff_ret(c, p.cq_off.cqes | p.cq_off.overflow << 8 |
+				    (long long)p.cq_off.flags << 16,
+			 __LINE__);
+		{
+			struct io_uring ring;
+
+			diff_ret(c, io_uring_queue_mmap(fd, &p, &ring), __LINE__);
+			diff_ret(c, *ring.sq.kring_entries, __LINE__);
+			diff_ret(c, *ring.cq.kring_mask, __LINE__);
+			io_uring_queue_exit(&ring);
+		}
+	}
+}
+
+/* A signal unblocked by the wait's sigmask interrupts it with EINTR. */
+static volatile sig_atomic_t got_signal;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	got_signal = 1;
+}
+
+static void *send_usr1(void *arg)
+{
+	struct timespec t = {0, 20000000};
+
+	nanosleep(&t, NULL);
+	kill(getpid(), SIGUSR1);
+	(void)arg;
+	return NULL;
+}
+
+static void wait_sigmask(struct diff_ctx *c)
+{
+	struct __kernel_timespec ts = {.tv_sec = 5};
+	struct sigaction sa = {.sa_handler = on_usr1};
+	struct io_uring_cqe *cqe;
+	sigset_t block, unblock;
+	pthread_t t;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
+	sigemptyset(&unblock);
+	got_signal = 0;
+	pthread_create(&t, NULL, send_usr1, NULL);
+	diff_ret(c, io_uring_wait_cqes(&c->ring, &cqe, 1, &ts, &unblock), __LINE__);
+	pthread_join(t, NULL);
+	diff_ret(c, got_signal, __LINE__);
+	pthread_sigmask(SIG_UNBLOCK, &block, NULL);
+	/* A bad sigmask size is refused. */
+	{
+		struct io_uring_getevents_arg arg = {.sigmask = (unsigned long)&unblock,
+						     .sigmask_sz = 4};
+
+		diff_ret(c, io_uring_enter2((unsigned)c->ring.ring_fd, 0, 1,
+					    IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
+					    (sigset_t *)&arg, sizeof(arg)),
+			 __LINE__);
+		diff_ret(c, io_uring_enter2((unsigned)c->ring.ring_fd, 0, 1,
+					    IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
+					    (sigset_t *)&arg, sizeof(arg) - 1),
+			 __LINE__);
+	}
+}
+
+static void unsupported_ops(struct diff_ctx *c)
+{
+	struct io_uring_sqe *s = diff_sqe(c, 1);
+
+	/* Claimed by the probe exactly when supported. */
+	s->opcode = IORING_OP_READ;
+	s->fd = -1;
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	diff_ret(c, anyring_sqe_op_supported(c->backend, IORING_OP_READ), __LINE__);
+}
+
 static const struct diff_scenario scenarios[] = {
+	{"setup parameters", 0, 0, setup_params, 0},
+	{"wait with a signal mask", 0, 0, wait_sigmask, 0},
+	{"unsupported and supported ops", 0, 0, unsupported_ops, 0},
 	{"nop variants", 0, 0, nop_variants, 0},
 	{"init checks", 0, 0, init_checks, 0},
 	{"batch stops at a failure", 0, 0, batch_stops, 0},

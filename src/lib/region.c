@@ -18,15 +18,15 @@
 static void resize_fill_mapping_params(const struct io_uring *ring,
 				       struct io_uring_params *q)
 {
-	size_t cqe_size = sizeof(struct io_uring_cqe)
-			  << !!(ring->flags & IORING_SETUP_CQE32);
+	/* With CQE32 the kernel doubles the whole size, header included. */
+	size_t end = ((size_t)q->cq_off.cqes +
+		      q->cq_entries * sizeof(struct io_uring_cqe))
+		     << !!(ring->flags & IORING_SETUP_CQE32);
 
 	q->flags = ring->flags;
 	q->features = ring->features;
 	if (!(ring->flags & IORING_SETUP_NO_SQARRAY) && !q->sq_off.array)
-		q->sq_off.array = (__u32)((q->cq_off.cqes +
-					   q->cq_entries * cqe_size + 63) &
-					  ~(size_t)63);
+		q->sq_off.array = (__u32)((end + 63) & ~(size_t)63);
 }
 
 /*

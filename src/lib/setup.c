@@ -61,8 +61,9 @@ int ring_compute_sizes(unsigned entries, const struct io_uring_params *p,
 	}
 	sqe_shift = !!(p->flags & IORING_SETUP_SQE128);
 	cqe_shift = !!(p->flags & IORING_SETUP_CQE32);
-	rings = RINGS_HEADER_BYTES +
-		((size_t)cq << cqe_shift) * sizeof(struct io_uring_cqe);
+	/* With CQE32 the kernel doubles the whole size, header included. */
+	rings = (RINGS_HEADER_BYTES + (size_t)cq * sizeof(struct io_uring_cqe))
+		<< cqe_shift;
 	rings = (rings + 63) & ~(size_t)63;
 	if (!(p->flags & IORING_SETUP_NO_SQARRAY))
 		rings += (size_t)sq * sizeof(__u32);

@@ -119,8 +119,10 @@ static int check_params(unsigned entries, struct io_uring_params *p,
 
 static size_t rings_bytes(const struct uring_ctx *ctx, size_t *array_off)
 {
-	size_t off = RING_CQES + ((size_t)ctx->cq_entries << ctx->cqe_shift) *
-					 sizeof(struct io_uring_cqe);
+	/* With CQE32 the kernel doubles the whole size, header included. */
+	size_t off = (RING_CQES + (size_t)ctx->cq_entries *
+					  sizeof(struct io_uring_cqe))
+		     << ctx->cqe_shift;
 
 	off = (off + 63) & ~(size_t)63;
 	*array_off = off;

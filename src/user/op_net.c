@@ -235,7 +235,8 @@ enum issue_result uring_sendrecv_issue(struct uring_req *req, unsigned flags)
 		req->done_io = 0;
 		req->res = ret < 0 ? -errno : (__s32)ret;
 		req->cflags = 0;
-		if (req->has_kbuf && ret >= 0) {
+		/* Unlike a read, a recv that gets nothing gives its buffer back. */
+		if (req->has_kbuf && ret > 0) {
 			req->cflags = IORING_CQE_F_BUFFER |
 				      ((__u32)req->kbuf_bid << IORING_CQE_BUFFER_SHIFT);
 			req->has_kbuf = false;

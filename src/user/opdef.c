@@ -3,8 +3,9 @@
  * The opcode table: for each IORING_OP_*, how the userspace backend
  * prepares and issues it and the kernel's per-op properties (whether it
  * takes a file, allows buffer selection or ioprio, and which worker class
- * blocking use goes to). Opcodes without an entry are refused with
- * -EINVAL at submission and not claimed by the probe.
+ * blocking use goes to). Opcodes without an entry complete with
+ * -EOPNOTSUPP, as in a kernel built without them, and the probe does not
+ * claim them.
  */
 #include "ops.h"
 

@@ -70,8 +70,9 @@ static int req_init(struct uring_ctx *ctx, struct uring_req *req,
 	/* No personality can be registered yet on this backend. */
 	if (sqe->personality)
 		return -EINVAL;
+	/* What the kernel answers for an op it was built without. */
 	if (!op->supported)
-		return -EINVAL;
+		return -EOPNOTSUPP;
 	req->ioprio = sqe->ioprio;
 	req->fd = op->needs_file ? sqe->fd : -1;
 	req->orig_fd = sqe->fd;
