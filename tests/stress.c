@@ -44,7 +44,9 @@ static void *ring_per_thread(void *arg)
 		struct __kernel_timespec ts = {.tv_nsec = 100000};
 		struct io_uring_sqe *sqe;
 		struct io_uring_cqe *cqe;
-		unsigned seen = 0, expect = 6 + (round % 10 == 0);
+		bool cancel_round = round % 7 == 3;
+		unsigned seen = 0,
+			 expect = 6 + (round % 10 == 0) + 2 * cancel_round;
 
 		for (int i = 0; i < 3; i++) {
 			sqe = io_uring_get_sqe(&ring);
@@ -66,12 +68,22 @@ static void *ring_per_thread(void *arg)
 			io_uring_prep_timeout(sqe, &ts, 0, 0);
 			sqe->user_data = 5;
 		}
+		if (cancel_round) {
+			/* A poll nobody will satisfy, cancelled by user_data. */
+			sqe = io_uring_get_sqe(&ring);
+			io_uring_prep_poll_add(sqe, p[0], POLLPRI);
+			sqe->user_data = 6;
+			sqe = io_uring_get_sqe(&ring);
+			io_uring_prep_cancel64(sqe, 6, 0);
+			sqe->user_data = 7;
+		}
 		if (io_uring_submit(&ring) != (int)expect)
 			failures++;
 		while (seen < expect && io_uring_wait_cqe(&ring, &cqe) == 0) {
 			__s32 want = cqe->user_data == 4 ? 8
 				     : cqe->user_data == 5 ? -ETIME
-				     : cqe->user_data == 1 ? 0 : 1;
+				     : cqe->user_data == 6 ? -ECANCELED
+				     : cqe->user_data == 1 || cqe->user_data == 7 ? 0 : 1;
 
 			if (cqe->res != want)
 				failures++;
