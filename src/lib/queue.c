@@ -163,7 +163,6 @@ static int get_cqe(struct io_uring *ring, struct io_uring_cqe **cqe_ptr,
 		}
 		ret = ring_enter(ring, w->submit, w->wait_nr, flags, w->arg,
 				 w->argsz);
-		ring_tsan_acquire(ring->ring_fd);
 		if (ret < 0) {
 			if (!err)
 				err = ret;
@@ -177,6 +176,8 @@ static int get_cqe(struct io_uring *ring, struct io_uring_cqe **cqe_ptr,
 			err = ret;
 		}
 	}
+	if (cqe)
+		ring_tsan_acquire(ring->ring_fd);
 	*cqe_ptr = cqe;
 	return err;
 }
@@ -353,6 +354,7 @@ ANYRING_EXPORT unsigned io_uring_peek_batch_cqe(struct io_uring *ring,
 		io_uring_get_events(ring);
 		flushed = true;
 	}
+	ring_tsan_acquire(ring->ring_fd);
 	if (count > ready)
 		count = ready;
 	for (unsigned i = 0, head = *ring->cq.khead; i < count; i++, head++)

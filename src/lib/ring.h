@@ -4,6 +4,8 @@
 #define ANYRING_RING_H
 
 #include "backend.h"
+#include <unistd.h>
+
 #include "kernel/syscall.h"
 
 #define ANYRING_EXPORT __attribute__((visibility("default")))
@@ -48,6 +50,13 @@ static inline int ring_register(struct io_uring *ring, unsigned opcode,
 	if (uring_likely(!ops))
 		return kernel_io_uring_register(fd, opcode, arg, nr_args);
 	return ops->register_op(fd, opcode, arg, nr_args);
+}
+
+static inline size_t ring_page_align(size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (n + page - 1) & ~(page - 1);
 }
 
 /* Sizes the kernel (and the userspace backend) compute for a ring. */

@@ -23,13 +23,6 @@ static unsigned round_up_pow2(unsigned v)
 	return r;
 }
 
-static size_t page_align(size_t n)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-
-	return (n + page - 1) & ~(page - 1);
-}
-
 int ring_compute_sizes(unsigned entries, const struct io_uring_params *p,
 		       struct ring_sizes *out)
 {
@@ -122,7 +115,7 @@ void ring_unmap(struct io_uring *ring)
 	if (ring->int_flags & INT_FLAG_APP_MEM)
 		return;
 	if (ring->sq.sqes)
-		kernel_munmap(ring->sq.sqes, page_align(sqes_bytes(ring)));
+		kernel_munmap(ring->sq.sqes, ring_page_align(sqes_bytes(ring)));
 	if (ring->sq.ring_ptr)
 		kernel_munmap(ring->sq.ring_ptr, ring->sq.ring_sz);
 	if (ring->cq.ring_ptr && ring->cq.ring_ptr != ring->sq.ring_ptr)
@@ -221,8 +214,8 @@ static int app_memory_layout(unsigned entries, const struct io_uring_params *p,
 
 	if (ret)
 		return ret;
-	m->sqes_len = page_align(sz.sqes_bytes);
-	m->rings_len = page_align(sz.rings_bytes);
+	m->sqes_len = ring_page_align(sz.sqes_bytes);
+	m->rings_len = ring_page_align(sz.rings_bytes);
 	return 0;
 }
 
@@ -361,7 +354,7 @@ ANYRING_EXPORT int io_uring_ring_dontfork(struct io_uring *ring)
 
 	if (!ring->sq.ring_ptr || !ring->sq.sqes || !ring->cq.ring_ptr)
 		return -EINVAL;
-	ret = kernel_madvise(ring->sq.sqes, page_align(sqes_bytes(ring)),
+	ret = kernel_madvise(ring->sq.sqes, ring_page_align(sqes_bytes(ring)),
 			     MADV_DONTFORK);
 	if (ret)
 		return ret;

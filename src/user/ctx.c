@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kernel/syscall.h"
 #include "kbuf.h"
+#include "ring.h"
 #include "user.h"
 
 /* What 6.18 accepts in io_uring_params.flags (QUERY's setup mask). */
@@ -24,8 +24,6 @@
 #define SETUP_FLAGS_UNSUPPORTED                                                \
 	(IORING_SETUP_IOPOLL | IORING_SETUP_HYBRID_IOPOLL |                    \
 	 IORING_SETUP_ATTACH_WQ | IORING_SETUP_CQE_MIXED)
-#define MAX_SQ_ENTRIES 32768U
-#define MAX_CQ_ENTRIES 65536U
 /* The features 6.18 reports; the userspace backend implements them. */
 #define USER_FEATURES 0x3ffffU
 
@@ -49,35 +47,15 @@ enum {
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct uring_ctx *table;
 
-static unsigned round_up_pow2(unsigned v)
-{
-	unsigned r = 1;
-
-	while (r < v)
-		r <<= 1;
-	return r;
-}
-
-static size_t page_align(size_t n)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-
-	return (n + page - 1) & ~(page - 1);
-}
-
-/* The kernel's checks on io_uring_params, in its order. */
+/*
+ * The kernel's checks on io_uring_params. All its refusals here are
+ * EINVAL, so the order only matters to the reader: entries, flags, sizes.
+ */
 static int check_params(unsigned entries, struct io_uring_params *p,
-			unsigned *sq, unsigned *cq)
+			struct ring_sizes *sz)
 {
 	unsigned f = p->flags;
 
-	if (!entries)
-		return -EINVAL;
-	if (entries > MAX_SQ_ENTRIES) {
-		if (!(f & IORING_SETUP_CLAMP))
-			return -EINVAL;
-		entries = MAX_SQ_ENTRIES;
-	}
 	if (f & ~SETUP_FLAGS_VALID)
 		return -EINVAL;
 	if (p->resv[0] || p->resv[1] || p->resv[2])
@@ -98,37 +76,7 @@ static int check_params(unsigned entries, struct io_uring_params *p,
 		return -EINVAL;
 	if (f & SETUP_FLAGS_UNSUPPORTED)
 		return -EINVAL;
-	*sq = round_up_pow2(entries);
-	if (f & IORING_SETUP_CQSIZE) {
-		if (!p->cq_entries)
-			return -EINVAL;
-		*cq = p->cq_entries;
-		if (*cq > MAX_CQ_ENTRIES) {
-			if (!(f & IORING_SETUP_CLAMP))
-				return -EINVAL;
-			*cq = MAX_CQ_ENTRIES;
-		}
-		*cq = round_up_pow2(*cq);
-		if (*cq < *sq)
-			return -EINVAL;
-	} else {
-		*cq = 2 * *sq;
-	}
-	return 0;
-}
-
-static size_t rings_bytes(const struct uring_ctx *ctx, size_t *array_off)
-{
-	/* With CQE32 the kernel doubles the whole size, header included. */
-	size_t off = (RING_CQES + (size_t)ctx->cq_entries *
-					  sizeof(struct io_uring_cqe))
-		     << ctx->cqe_shift;
-
-	off = (off + 63) & ~(size_t)63;
-	*array_off = off;
-	if (ctx->flags & IORING_SETUP_NO_SQARRAY)
-		return off;
-	return off + ctx->sq_entries * sizeof(__u32);
+	return ring_compute_sizes(entries, p, sz);
 }
 
 static void *map_memfd(int fd, size_t len, off_t off)
@@ -138,13 +86,17 @@ static void *map_memfd(int fd, size_t len, off_t off)
 }
 
 /* Our own mappings of the memfd, or the application's NO_MMAP memory. */
-static int map_ring_memory(struct uring_ctx *ctx, struct io_uring_params *p)
+static int map_ring_memory(struct uring_ctx *ctx, struct io_uring_params *p,
+			   const struct ring_sizes *sz)
 {
-	size_t array_off, rings = rings_bytes(ctx, &array_off);
+	size_t rings = sz->rings_bytes;
+	/* The SQ index array, if any, closes the ring region. */
+	size_t array_off = ctx->flags & IORING_SETUP_NO_SQARRAY
+				   ? rings
+				   : rings - ctx->sq_entries * sizeof(__u32);
 
-	ctx->rings_len = page_align(rings);
-	ctx->sqes_len = page_align(((size_t)ctx->sq_entries << ctx->sqe_shift) *
-				   sizeof(struct io_uring_sqe));
+	ctx->rings_len = ring_page_align(rings);
+	ctx->sqes_len = ring_page_align(sz->sqes_bytes);
 	if (ctx->flags & IORING_SETUP_NO_MMAP) {
 		if (!p->sq_off.user_addr || !p->cq_off.user_addr)
 			return -EFAULT;
@@ -242,8 +194,9 @@ static void ctx_free(struct uring_ctx *ctx)
 	free(ctx);
 }
 
-static struct uring_ctx *ctx_alloc(unsigned flags, unsigned sq, unsigned cq)
+static struct uring_ctx *ctx_alloc(unsigned flags, const struct ring_sizes *sz)
 {
+	unsigned sq = sz->sq_entries, cq = sz->cq_entries;
 	struct uring_ctx *ctx = calloc(1, sizeof(*ctx));
 
 	if (!ctx)
@@ -360,16 +313,16 @@ static void report_stats_at_exit(void)
 
 static int user_setup(unsigned entries, struct io_uring_params *p)
 {
+	struct ring_sizes sz;
 	struct uring_ctx *ctx;
-	unsigned sq, cq;
 	struct stat st;
 	int ret, array_off;
 
-	ret = check_params(entries, p, &sq, &cq);
+	ret = check_params(entries, p, &sz);
 	if (ret)
 		return ret;
 	report_stats_at_exit();
-	ctx = ctx_alloc(p->flags, sq, cq);
+	ctx = ctx_alloc(p->flags, &sz);
 	if (!ctx)
 		return -ENOMEM;
 	ctx->fd = memfd_create("[io_uring]", MFD_CLOEXEC);
@@ -380,7 +333,7 @@ static int user_setup(unsigned entries, struct io_uring_params *p)
 	fstat(ctx->fd, &st);
 	ctx->dev = st.st_dev;
 	ctx->ino = st.st_ino;
-	array_off = map_ring_memory(ctx, p);
+	array_off = map_ring_memory(ctx, p, &sz);
 	if (array_off < 0) {
 		ret = array_off;
 		goto fail;

@@ -141,8 +141,7 @@ enum issue_result uring_openat_issue(struct uring_req *req, unsigned flags)
 
 	if (req->file_index) {
 		/* Direct descriptors need a file table: none here yet. */
-		req->res = req->file_index == IORING_FILE_INDEX_ALLOC ? -ENFILE
-								     : -ENXIO;
+		req->res = uring_no_file_table(req);
 		return ISSUE_DONE;
 	}
 	if (flags & ISSUE_NONBLOCK) {

@@ -60,8 +60,7 @@ enum issue_result uring_accept_issue(struct uring_req *req, unsigned flags)
 
 	(void)flags;
 	if (req->file_index) {
-		req->res = req->file_index == IORING_FILE_INDEX_ALLOC ? -ENFILE
-								     : -ENXIO;
+		req->res = uring_no_file_table(req);
 		return ISSUE_DONE;
 	}
 	for (;;) {
@@ -359,8 +358,7 @@ enum issue_result uring_socket_issue(struct uring_req *req, unsigned flags)
 
 	(void)flags;
 	if (req->file_index) {
-		req->res = req->file_index == IORING_FILE_INDEX_ALLOC ? -ENFILE
-								     : -ENXIO;
+		req->res = uring_no_file_table(req);
 		return ISSUE_DONE;
 	}
 	fd = socket(req->orig_fd, (int)req->off, (int)req->len);

@@ -15,6 +15,7 @@
 #ifndef ANYRING_USER_H
 #define ANYRING_USER_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -186,6 +187,15 @@ struct uring_ctx {
 	atomic_int refs; /* lookups in progress plus one for the fd */
 	struct uring_ctx *table_next;
 };
+
+/*
+ * Direct descriptors (file_index) need the fixed-file table, which this
+ * backend does not have yet: the kernel's answers without a table.
+ */
+static inline __s32 uring_no_file_table(const struct uring_req *req)
+{
+	return req->file_index == IORING_FILE_INDEX_ALLOC ? -ENFILE : -ENXIO;
+}
 
 /* ctx.c */
 extern const struct anyring_ops user_backend_ops;
