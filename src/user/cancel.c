@@ -22,7 +22,10 @@ bool uring_cancel_matches(struct uring_req *req, void *arg)
 		return true;
 	if (cm->flags & IORING_ASYNC_CANCEL_FD) {
 		/* Timeouts have no file: an fd match never finds them. */
-		if (req->opcode == IORING_OP_TIMEOUT || req->orig_fd != cm->fd)
+		if (req->opcode == IORING_OP_TIMEOUT)
+			return false;
+		if (cm->node ? req->file_node != cm->node
+			     : (req->file_node || req->orig_fd != cm->fd))
 			return false;
 	}
 	if ((cm->flags & IORING_ASYNC_CANCEL_OP) && req->opcode != cm->opcode)

@@ -11,6 +11,7 @@
 
 #include "kernel/syscall.h"
 #include "tsan.h"
+#include "rsrc.h"
 #include "user.h"
 
 struct cqe_overflow {
@@ -161,6 +162,11 @@ static void inflight_remove(struct uring_req *req)
 
 void uring_req_free(struct uring_req *req)
 {
+	/* After the CQE: a tag freed here follows the request's CQE. */
+	if (req->file_node)
+		rsrc_node_put(req->file_node);
+	if (req->buf_node)
+		rsrc_node_put(req->buf_node);
 	if (req->owned_fd >= 0)
 		kernel_close(req->owned_fd);
 	free(req->iov);

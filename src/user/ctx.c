@@ -16,6 +16,7 @@
 
 #include "kbuf.h"
 #include "ring.h"
+#include "rsrc.h"
 #include "user.h"
 
 /* What 6.18 accepts in io_uring_params.flags (QUERY's setup mask). */
@@ -190,6 +191,8 @@ static void ctx_free(struct uring_ctx *ctx)
 	pthread_mutex_destroy(&ctx->inflight_lock);
 	pthread_mutex_destroy(&ctx->timeout_lock);
 	pthread_mutex_destroy(&ctx->event_lock);
+	pthread_mutex_destroy(&ctx->rsrc_lock);
+	rsrc_unaccount_pages(ctx->ring_pages);
 	pthread_cond_destroy(&ctx->inflight_cond);
 	free(ctx);
 }
@@ -216,6 +219,7 @@ static struct uring_ctx *ctx_alloc(unsigned flags, const struct ring_sizes *sz)
 	pthread_mutex_init(&ctx->inflight_lock, NULL);
 	pthread_mutex_init(&ctx->timeout_lock, NULL);
 	pthread_mutex_init(&ctx->event_lock, NULL);
+	pthread_mutex_init(&ctx->rsrc_lock, NULL);
 	pthread_cond_init(&ctx->inflight_cond, NULL);
 	atomic_init(&ctx->refs, 1);
 	if ((flags & IORING_SETUP_SINGLE_ISSUER) && !ctx->disabled) {
@@ -265,26 +269,32 @@ void uring_ctx_put(struct uring_ctx *ctx)
 	atomic_fetch_sub(&ctx->refs, 1);
 }
 
-bool uring_fd_is_ring(int fd)
+bool uring_stat_is_ring(int fd, const struct stat *st)
 {
 	struct uring_ctx *ctx;
-	struct stat st;
 
-	if (fd < 0 || fstat(fd, &st))
-		return false;
 	pthread_mutex_lock(&table_lock);
 	for (ctx = table; ctx; ctx = ctx->table_next)
-		if (ctx->dev == st.st_dev && ctx->ino == st.st_ino)
+		if (ctx->dev == st->st_dev && ctx->ino == st->st_ino)
 			break;
 	pthread_mutex_unlock(&table_lock);
 	if (ctx)
 		return true;
 	/*
-	 * A kernel ring: it answers a malformed UNREGISTER_EVENTFD with
-	 * EINVAL, where any other file gets EOPNOTSUPP.
+	 * A kernel ring is an anonymous inode (no file type bits), and it
+	 * answers a malformed UNREGISTER_EVENTFD with EINVAL where any other
+	 * file gets EOPNOTSUPP.
 	 */
-	return kernel_io_uring_register((unsigned)fd, IORING_UNREGISTER_EVENTFD,
+	return (st->st_mode & S_IFMT) == 0 &&
+	       kernel_io_uring_register((unsigned)fd, IORING_UNREGISTER_EVENTFD,
 					(void *)1, 0) == -EINVAL;
+}
+
+bool uring_fd_is_ring(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && !fstat(fd, &st) && uring_stat_is_ring(fd, &st);
 }
 
 extern atomic_ulong uring_sqes_submitted;
@@ -339,6 +349,15 @@ static int user_setup(unsigned entries, struct io_uring_params *p)
 		goto fail;
 	}
 	init_ring_fields(ctx, (size_t)array_off);
+	/* Like the kernel, charge the ring's own memory to RLIMIT_MEMLOCK. */
+	if (!ctx->app_memory) {
+		unsigned long pages = (ctx->rings_len + ctx->sqes_len) / 4096;
+
+		ret = rsrc_account_pages(rsrc_memlock_exempt() ? 0 : pages);
+		if (ret)
+			goto fail;
+		ctx->ring_pages = rsrc_memlock_exempt() ? 0 : pages;
+	}
 	ctx->wq = iowq_create(ctx);
 	ctx->poll = poll_engine_create(ctx);
 	if (!ctx->wq || !ctx->poll) {
@@ -400,6 +419,7 @@ static void user_exit(unsigned fd)
 	uring_drain_kick(ctx);
 	pthread_mutex_unlock(&ctx->uring_lock);
 	kbuf_free_all(ctx);
+	rsrc_free_all(ctx);
 	ctx_free(ctx);
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kernel/syscall.h"
+#include "rsrc.h"
 #include "uaccess.h"
 #include "user.h"
 
@@ -139,11 +140,8 @@ enum issue_result uring_openat_issue(struct uring_req *req, unsigned flags)
 	struct open_how how = paths(req)->how;
 	long fd;
 
-	if (req->file_index) {
-		/* Direct descriptors need a file table: none here yet. */
-		req->res = uring_no_file_table(req);
-		return ISSUE_DONE;
-	}
+	if (req->file_index)
+		how.flags |= O_CLOEXEC; /* a direct descriptor is ours alone */
 	if (flags & ISSUE_NONBLOCK) {
 		if (how.flags & (O_TRUNC | O_CREAT | __O_TMPFILE))
 			return ISSUE_PUNT;
@@ -154,6 +152,8 @@ enum issue_result uring_openat_issue(struct uring_req *req, unsigned flags)
 	    !(paths(req)->how.resolve & RESOLVE_CACHED))
 		return ISSUE_PUNT;
 	req->res = fd < 0 ? -errno : (__s32)fd;
+	if (fd >= 0 && req->file_index)
+		req->res = rsrc_install_file(req->ctx, (int)fd, req->file_index);
 	return ISSUE_DONE;
 }
 
@@ -172,7 +172,7 @@ enum issue_result uring_close_issue(struct uring_req *req, unsigned flags)
 {
 	(void)flags;
 	if (req->file_index) {
-		req->res = -ENXIO; /* no file table yet */
+		req->res = rsrc_close_file(req->ctx, req->file_index - 1);
 		return ISSUE_DONE;
 	}
 	if (uring_fd_is_ring(req->orig_fd)) {
@@ -420,11 +420,16 @@ enum issue_result uring_splice_issue(struct uring_req *req, unsigned flags)
 	loff_t in = (loff_t)req->addr2, out = (loff_t)req->off;
 	ssize_t ret;
 
-	if (req->op_flags & SPLICE_F_FD_IN_FIXED) {
-		req->res = -EBADF; /* no file table yet */
-		return ISSUE_DONE;
-	}
 	PUNT_IF_NONBLOCK(flags);
+	if ((req->op_flags & SPLICE_F_FD_IN_FIXED) && !req->buf_node) {
+		/* The input is a fixed file too; hold it like the output. */
+		req->buf_node = rsrc_file_get(req->ctx, (unsigned)req->splice_fd_in);
+		if (!req->buf_node) {
+			req->res = -EBADF;
+			return ISSUE_DONE;
+		}
+		req->splice_fd_in = req->buf_node->fd;
+	}
 	if (req->opcode == IORING_OP_TEE)
 		ret = tee(req->splice_fd_in, req->fd, req->len, sflags);
 	else
@@ -439,4 +444,54 @@ enum issue_result uring_splice_issue(struct uring_req *req, unsigned flags)
 enum issue_result uring_openat2_issue(struct uring_req *req, unsigned flags)
 {
 	return uring_openat_issue(req, flags);
+}
+
+/* ---------------------------------------------------------------- */
+
+int uring_files_update_prep(struct uring_req *req,
+			    const struct io_uring_sqe *sqe)
+{
+	if (req->flags & (IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT))
+		return -EINVAL;
+	if (sqe->rw_flags || sqe->splice_fd_in)
+		return -EINVAL;
+	if (!sqe->len)
+		return -EINVAL;
+	return 0;
+}
+
+enum issue_result uring_files_update_issue(struct uring_req *req,
+					   unsigned flags)
+{
+	(void)flags;
+	req->res = rsrc_files_update_op(req->ctx, (__u32)req->off,
+					(int *)(uintptr_t)req->addr, req->len);
+	return ISSUE_DONE;
+}
+
+int uring_fixed_fd_install_prep(struct uring_req *req,
+				const struct io_uring_sqe *sqe)
+{
+	if (!(req->flags & IOSQE_FIXED_FILE))
+		return -EBADF;
+	if (sqe->off || sqe->addr || sqe->len || sqe->buf_index ||
+	    sqe->splice_fd_in || sqe->addr3)
+		return -EINVAL;
+	if (sqe->install_fd_flags & ~IORING_FIXED_FD_NO_CLOEXEC)
+		return -EINVAL;
+	return 0;
+}
+
+/* A normal descriptor for a fixed file, close-on-exec unless asked. */
+enum issue_result uring_fixed_fd_install_issue(struct uring_req *req,
+					       unsigned flags)
+{
+	int fd = fcntl(req->fd,
+		       (req->op_flags & IORING_FIXED_FD_NO_CLOEXEC) ? F_DUPFD
+								    : F_DUPFD_CLOEXEC,
+		       0);
+
+	(void)flags;
+	req->res = fd < 0 ? -errno : fd;
+	return ISSUE_DONE;
 }

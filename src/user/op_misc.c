@@ -5,6 +5,7 @@
 #include <fcntl.h>
 
 #include "kbuf.h"
+#include "rsrc.h"
 #include "kernel/syscall.h"
 #include "uaccess.h"
 #include "user.h"
@@ -33,12 +34,18 @@ enum issue_result uring_nop_issue(struct uring_req *req, unsigned flags)
 
 	(void)flags;
 	if ((nf & IORING_NOP_FIXED_FILE) ||
-	    ((nf & IORING_NOP_FILE) && (req->flags & IOSQE_FIXED_FILE)))
-		req->res = -EBADF; /* no file table yet */
-	else if ((nf & IORING_NOP_FILE) && fcntl(req->orig_fd, F_GETFD) < 0)
+	    ((nf & IORING_NOP_FILE) && (req->flags & IOSQE_FIXED_FILE))) {
+		req->file_node = rsrc_file_get(req->ctx, (unsigned)req->orig_fd);
+		if (!req->file_node)
+			req->res = -EBADF;
+	} else if ((nf & IORING_NOP_FILE) && fcntl(req->orig_fd, F_GETFD) < 0) {
 		req->res = -EBADF;
-	else if (nf & IORING_NOP_FIXED_BUFFER)
-		req->res = -EFAULT; /* no buffer table yet */
+	}
+	if (req->res >= 0 && (nf & IORING_NOP_FIXED_BUFFER)) {
+		req->buf_node = rsrc_buffer_get(req->ctx, req->buf_index);
+		if (!req->buf_node)
+			req->res = -EFAULT;
+	}
 	return ISSUE_DONE;
 }
 
@@ -74,10 +81,15 @@ enum issue_result uring_cancel_issue(struct uring_req *req, unsigned flags)
 	(void)flags;
 	if ((cm.flags & IORING_ASYNC_CANCEL_FD_FIXED) &&
 	    (cm.flags & IORING_ASYNC_CANCEL_FD)) {
-		req->res = -EBADF; /* no file table yet */
-		return ISSUE_DONE;
+		cm.node = rsrc_file_get(req->ctx, (unsigned)cm.fd);
+		if (!cm.node) {
+			req->res = -EBADF;
+			return ISSUE_DONE;
+		}
 	}
 	ret = uring_cancel(req->ctx, &cm, &cancelled);
+	if (cm.node)
+		rsrc_node_put(cm.node);
 	req->res = ret;
 	if (cancelled) {
 		/* The cancel's own CQE comes first, then the victims'. */
@@ -113,15 +125,53 @@ static int msg_kernel_ring(struct uring_req *req)
 					IORING_REGISTER_SEND_MSG_RING, &sqe, 1);
 }
 
+/* SEND_FD: a fixed file of this ring into the target ring's table. */
+static __s32 msg_send_fd(struct uring_req *req, struct uring_ctx *target)
+{
+	struct rsrc_node *src;
+	int fd, ret;
+
+	if (req->len)
+		return -EINVAL;
+	if (target == req->ctx)
+		return -EINVAL;
+	if (target->disabled)
+		return -EBADFD;
+	src = rsrc_file_get(req->ctx, (unsigned)req->addr3);
+	if (!src)
+		return -EBADF;
+	fd = fcntl(src->fd, F_DUPFD_CLOEXEC, 0);
+	rsrc_node_put(src);
+	if (fd < 0)
+		return -EMFILE;
+	ret = rsrc_install_file(target, fd, req->file_index);
+	if (ret < 0)
+		return ret;
+	if (!(req->op_flags & IORING_MSG_RING_CQE_SKIP))
+		uring_post_cqe(target, req->off, ret, 0);
+	return 0;
+}
+
 enum issue_result uring_msg_ring_issue(struct uring_req *req, unsigned flags)
 {
 	bool pass = req->op_flags & IORING_MSG_RING_FLAGS_PASS;
 	struct uring_ctx *target;
 
 	(void)flags;
+	if (req->addr == IORING_MSG_SEND_FD) {
+		target = uring_ctx_get((unsigned)req->orig_fd, 0);
+		if (!target) {
+			/* Not one of ours: no kernel ring takes our files. */
+			req->res = fcntl(req->orig_fd, F_GETFD) < 0 ? -EBADF
+								   : -EBADFD;
+			return ISSUE_DONE;
+		}
+		req->res = msg_send_fd(req, target);
+		uring_ctx_put(target);
+		return ISSUE_DONE;
+	}
 	if (req->addr != IORING_MSG_DATA) {
-		/* Sending files needs the fixed-file tables. */
-		req->res = req->addr == IORING_MSG_SEND_FD ? -EBADF : -EINVAL;
+		req->res = -EINVAL;
 		return ISSUE_DONE;
 	}
 	if (req->addr3 || (req->op_flags & ~IORING_MSG_RING_FLAGS_PASS) ||

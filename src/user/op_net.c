@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "kbuf.h"
+#include "rsrc.h"
 #include "uaccess.h"
 #include "user.h"
 
@@ -59,10 +60,6 @@ enum issue_result uring_accept_issue(struct uring_req *req, unsigned flags)
 	int fd;
 
 	(void)flags;
-	if (req->file_index) {
-		req->res = uring_no_file_table(req);
-		return ISSUE_DONE;
-	}
 	for (;;) {
 		if ((req->ioprio & IORING_ACCEPT_POLL_FIRST) && !req->async) {
 			req->poll_mask = POLLIN;
@@ -78,11 +75,15 @@ enum issue_result uring_accept_issue(struct uring_req *req, unsigned flags)
 		}
 		fd = accept4(req->fd, (struct sockaddr *)(uintptr_t)req->addr,
 			     (socklen_t *)(uintptr_t)req->addr2,
-			     (int)req->op_flags);
+			     (int)req->op_flags | (req->file_index ? SOCK_CLOEXEC : 0));
 		if (fd < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
+		if (fd < 0)
+			fd = -errno;
+		else if (req->file_index)
+			fd = rsrc_install_file(req->ctx, fd, req->file_index);
 		if (fd < 0 || !multishot) {
-			req->res = fd < 0 ? -errno : fd;
+			req->res = fd;
 			return ISSUE_DONE;
 		}
 		uring_req_complete(req, fd, IORING_CQE_F_MORE);
@@ -357,12 +358,15 @@ enum issue_result uring_socket_issue(struct uring_req *req, unsigned flags)
 	int fd;
 
 	(void)flags;
-	if (req->file_index) {
-		req->res = uring_no_file_table(req);
-		return ISSUE_DONE;
-	}
-	fd = socket(req->orig_fd, (int)req->off, (int)req->len);
-	req->res = fd < 0 ? -errno : fd;
+	fd = socket(req->orig_fd,
+		    (int)req->off | (req->file_index ? SOCK_CLOEXEC : 0),
+		    (int)req->len);
+	if (fd < 0)
+		req->res = -errno;
+	else if (req->file_index)
+		req->res = rsrc_install_file(req->ctx, fd, req->file_index);
+	else
+		req->res = fd;
 	return ISSUE_DONE;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "kbuf.h"
+#include "rsrc.h"
 #include "uaccess.h"
 #include "user.h"
 
@@ -21,12 +22,67 @@
 
 static bool is_vectored(const struct uring_req *req)
 {
-	return req->opcode == IORING_OP_READV || req->opcode == IORING_OP_WRITEV;
+	return req->opcode == IORING_OP_READV || req->opcode == IORING_OP_WRITEV ||
+	       req->opcode == IORING_OP_READV_FIXED ||
+	       req->opcode == IORING_OP_WRITEV_FIXED;
 }
 
 static bool is_read(const struct uring_req *req)
 {
-	return req->opcode == IORING_OP_READ || req->opcode == IORING_OP_READV;
+	return req->opcode == IORING_OP_READ || req->opcode == IORING_OP_READV ||
+	       req->opcode == IORING_OP_READ_FIXED ||
+	       req->opcode == IORING_OP_READV_FIXED;
+}
+
+static bool is_fixed(const struct uring_req *req)
+{
+	return req->opcode == IORING_OP_READ_FIXED ||
+	       req->opcode == IORING_OP_WRITE_FIXED ||
+	       req->opcode == IORING_OP_READV_FIXED ||
+	       req->opcode == IORING_OP_WRITEV_FIXED;
+}
+
+/* Whether [addr, addr + len) lies inside the registered buffer. */
+static bool in_buffer(const struct rsrc_node *node, __u64 addr, __u64 len)
+{
+	__u64 end;
+
+	if (__builtin_add_overflow(addr, len, &end))
+		return false;
+	return addr >= node->buf->start &&
+	       end <= node->buf->start + node->buf->len;
+}
+
+/*
+ * Import the registered buffer a *_FIXED request names, as the kernel
+ * does at issue: every range must lie inside it, or -EFAULT.
+ */
+static int import_fixed(struct uring_req *req, struct iovec *one,
+			struct iovec **iov, int *nr)
+{
+	if (!req->buf_node) {
+		req->buf_node = rsrc_buffer_get(req->ctx, req->buf_index);
+		if (!req->buf_node)
+			return -EFAULT;
+	}
+	if (is_vectored(req)) {
+		for (unsigned i = 0; i < req->nr_iov; i++)
+			if (!req->iov[i].iov_len ||
+			    !in_buffer(req->buf_node,
+				       (uintptr_t)req->iov[i].iov_base,
+				       req->iov[i].iov_len))
+				return -EFAULT;
+		*iov = req->iov;
+		*nr = (int)req->nr_iov;
+		return 0;
+	}
+	if (req->len > MAX_RW_COUNT || !in_buffer(req->buf_node, req->addr, req->len))
+		return -EFAULT;
+	one->iov_base = (void *)(uintptr_t)req->addr;
+	one->iov_len = req->len;
+	*iov = one;
+	*nr = 1;
+	return 0;
 }
 
 int uring_rw_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
@@ -56,6 +112,8 @@ int uring_rw_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 static int rw_buffers(struct uring_req *req, struct iovec *one,
 		      struct iovec **iov, int *nr)
 {
+	if (is_fixed(req))
+		return import_fixed(req, one, iov, nr);
 	if (req->flags & IOSQE_BUFFER_SELECT) {
 		if (!req->has_kbuf) {
 			struct kbuf_selected sel;

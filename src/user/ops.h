@@ -45,5 +45,7 @@ DECLARE_OP(splice);
 DECLARE_OP(provide_buffers);
 DECLARE_OP(remove_buffers);
 DECLARE_OP(msg_ring);
+DECLARE_OP(files_update);
+DECLARE_OP(fixed_fd_install);
 
 #endif

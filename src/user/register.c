@@ -11,6 +11,7 @@
 
 #include "kernel/syscall.h"
 #include "uaccess.h"
+#include "rsrc.h"
 #include "user.h"
 
 static bool memchr_inv_nonzero(const void *p, size_t len)
@@ -81,18 +82,55 @@ static int dispatch(struct uring_ctx *ctx, unsigned opcode, void *arg,
 		    unsigned nr)
 {
 	switch (opcode) {
+	case IORING_REGISTER_BUFFERS:
+		return rsrc_register_buffers(ctx, arg, nr);
+	case IORING_UNREGISTER_BUFFERS:
+		return rsrc_unregister_buffers(ctx, arg, nr);
+	case IORING_REGISTER_FILES:
+		return rsrc_register_files(ctx, arg, nr);
+	case IORING_UNREGISTER_FILES:
+		return rsrc_unregister_files(ctx, arg, nr);
+	case IORING_REGISTER_FILES_UPDATE:
+		return rsrc_files_update(ctx, arg, nr);
 	case IORING_REGISTER_PROBE:
 		return register_probe(ctx, arg, nr);
 	case IORING_REGISTER_ENABLE_RINGS:
 		return enable_rings(ctx, arg, nr);
+	case IORING_REGISTER_FILES2:
+		return rsrc_register2(ctx, arg, nr, RSRC_FILE);
+	case IORING_REGISTER_FILES_UPDATE2:
+		return rsrc_update2(ctx, arg, nr, RSRC_FILE);
+	case IORING_REGISTER_BUFFERS2:
+		return rsrc_register2(ctx, arg, nr, RSRC_BUFFER);
+	case IORING_REGISTER_BUFFERS_UPDATE:
+		return rsrc_update2(ctx, arg, nr, RSRC_BUFFER);
+	case IORING_REGISTER_FILE_ALLOC_RANGE:
+		return rsrc_file_alloc_range(ctx, arg, nr);
+	case IORING_REGISTER_CLONE_BUFFERS:
+		return rsrc_clone_buffers(ctx, arg, nr);
 	}
 	return -EINVAL;
 }
 
 bool uring_register_op_supported(unsigned opcode)
 {
-	return opcode == IORING_REGISTER_PROBE ||
-	       opcode == IORING_REGISTER_ENABLE_RINGS;
+	switch (opcode) {
+	case IORING_REGISTER_BUFFERS:
+	case IORING_UNREGISTER_BUFFERS:
+	case IORING_REGISTER_FILES:
+	case IORING_UNREGISTER_FILES:
+	case IORING_REGISTER_FILES_UPDATE:
+	case IORING_REGISTER_PROBE:
+	case IORING_REGISTER_ENABLE_RINGS:
+	case IORING_REGISTER_FILES2:
+	case IORING_REGISTER_FILES_UPDATE2:
+	case IORING_REGISTER_BUFFERS2:
+	case IORING_REGISTER_BUFFERS_UPDATE:
+	case IORING_REGISTER_FILE_ALLOC_RANGE:
+	case IORING_REGISTER_CLONE_BUFFERS:
+		return true;
+	}
+	return false;
 }
 
 int uring_register(unsigned fd, unsigned opcode, const void *arg,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rsrc.h"
 #include "user.h"
 
 #define SQE_VALID_FLAGS                                                        \
@@ -162,10 +163,15 @@ void uring_req_issue(struct uring_req *req, unsigned flags)
 		uring_req_complete(req, -ECANCELED, 0);
 		return;
 	}
-	/* Registered files arrive with the file table (not yet here). */
-	if (op->needs_file && (req->flags & IOSQE_FIXED_FILE)) {
-		uring_req_complete(req, -EBADF, 0);
-		return;
+	/* A fixed file is looked up, and held, when the request issues. */
+	if (op->needs_file && (req->flags & IOSQE_FIXED_FILE) &&
+	    !req->file_node) {
+		req->file_node = rsrc_file_get(ctx, (unsigned)req->orig_fd);
+		if (!req->file_node) {
+			uring_req_complete(req, -EBADF, 0);
+			return;
+		}
+		req->fd = req->file_node->fd;
 	}
 	if (req->link_timeout && !req->lt_armed) {
 		req->lt_armed = true;

@@ -112,10 +112,25 @@ struct uring_req {
 	unsigned event_revents;
 	bool drained;           /* waits in the drain queue */
 	int owned_fd;           /* dup of fd held while the request is async */
+	struct rsrc_node *file_node; /* a fixed file this request holds */
+	struct rsrc_node *buf_node;  /* a fixed buffer this request holds */
 	struct uring_req *inflight_next, *inflight_prev;
 };
 
 struct cqe_overflow;
+struct rsrc_node;
+
+/* A table of registered resources (rsrc.c, filetable.c). */
+struct rsrc_table {
+	struct rsrc_node **nodes;
+	unsigned nr;
+};
+
+struct file_table {
+	struct rsrc_table t;
+	unsigned long *bitmap; /* occupied slots */
+	unsigned alloc_start, alloc_end, alloc_hint;
+};
 
 struct uring_ctx {
 	int fd;              /* the ring's fd: a memfd */
@@ -177,6 +192,12 @@ struct uring_ctx {
 	struct iowq *wq;
 	struct poll_engine *poll;
 
+	/* Registered files and buffers (rsrc.c, filetable.c). */
+	pthread_mutex_t rsrc_lock;
+	struct file_table file_table;
+	struct rsrc_table buf_table;
+	unsigned long ring_pages; /* ring memory charged to RLIMIT_MEMLOCK */
+
 	/* SQPOLL */
 	pthread_t sq_thread;
 	bool sq_thread_running;
@@ -188,20 +209,13 @@ struct uring_ctx {
 	struct uring_ctx *table_next;
 };
 
-/*
- * Direct descriptors (file_index) need the fixed-file table, which this
- * backend does not have yet: the kernel's answers without a table.
- */
-static inline __s32 uring_no_file_table(const struct uring_req *req)
-{
-	return req->file_index == IORING_FILE_INDEX_ALLOC ? -ENFILE : -ENXIO;
-}
-
 /* ctx.c */
 extern const struct anyring_ops user_backend_ops;
 struct uring_ctx *uring_ctx_get(unsigned fd, int registered);
 void uring_ctx_put(struct uring_ctx *ctx);
 bool uring_fd_is_ring(int fd);
+struct stat;
+bool uring_stat_is_ring(int fd, const struct stat *st);
 
 /* submit.c */
 int uring_submit_sqes(struct uring_ctx *ctx, unsigned to_submit);
@@ -254,6 +268,7 @@ struct cancel_match {
 	__u8 opcode;
 	unsigned flags; /* IORING_ASYNC_CANCEL_* */
 	struct uring_req *self;
+	struct rsrc_node *node; /* FD_FIXED: the fixed file to match */
 	unsigned taken; /* matches taken so far (one without ALL/ANY) */
 };
 bool uring_cancel_matches(struct uring_req *req, void *arg);

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fixed-file table: registration and updates (kernel-semantics.md
+ * §3.2, §3.3, §3.6, §3.13, §3.14, §3.25), the slot allocator (§5.1),
+ * direct installs and closes (§5.2, §5.3) and the FILES_UPDATE SQE (§5.4).
+ *
+ * A slot holds a node that owns a duplicate of the registered descriptor,
+ * since a library has no other way to keep a file open after the
+ * application closes its own descriptor.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernel/syscall.h"
+#include "rsrc.h"
+#include "uaccess.h"
+
+#define MAX_FIXED_FILES (1U << 20)
+#define BITS (8 * sizeof(unsigned long))
+
+static bool bit_test(const unsigned long *map, unsigned i)
+{
+	return map[i / BITS] & (1UL << (i % BITS));
+}
+
+static void bit_set(unsigned long *map, unsigned i)
+{
+	map[i / BITS] |= 1UL << (i % BITS);
+}
+
+static void bit_clear(unsigned long *map, unsigned i)
+{
+	map[i / BITS] &= ~(1UL << (i % BITS));
+}
+
+/* A node holding our own duplicate of fd, or -EBADF (-EMFILE if none). */
+static int file_node_create(struct uring_ctx *ctx, int fd, __u64 tag,
+			    struct rsrc_node **out)
+{
+	struct rsrc_node *node;
+	struct stat st;
+	int dup_fd;
+
+	*out = NULL;
+	if (fd < 0 || fstat(fd, &st))
+		return -EBADF;
+	/* io_uring files cannot be registered. */
+	if (uring_stat_is_ring(fd, &st))
+		return -EBADF;
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return errno == EBADF ? -EBADF : -EMFILE;
+	node = calloc(1, sizeof(*node));
+	if (!node) {
+		kernel_close(dup_fd);
+		return -ENOMEM;
+	}
+	atomic_init(&node->refs, 1);
+	node->type = RSRC_FILE;
+	node->ctx = ctx;
+	node->tag = tag;
+	node->fd = dup_fd;
+	*out = node;
+	return 0;
+}
+
+/* A node for a file we already own (direct installs). */
+static struct rsrc_node *file_node_adopt(struct uring_ctx *ctx, int fd)
+{
+	struct rsrc_node *node = calloc(1, sizeof(*node));
+
+	if (!node)
+		return NULL;
+	atomic_init(&node->refs, 1);
+	node->type = RSRC_FILE;
+	node->ctx = ctx;
+	node->fd = fd;
+	return node;
+}
+
+static void nodes_release(struct rsrc_node **nodes, unsigned nr, bool tags)
+{
+	while (nr--) {
+		if (!nodes[nr])
+			continue;
+		if (!tags)
+			nodes[nr]->tag = 0;
+		rsrc_node_put(nodes[nr]);
+	}
+	free(nodes);
+}
+
+static int read_entry(const int *fds, const __u64 *tags, unsigned i, int *fd,
+		      __u64 *tag)
+{
+	*tag = 0;
+	*fd = -1;
+	/* The tag is read before the fd, as the kernel does. */
+	if (tags && uring_copy_from_user(tag, &tags[i], sizeof(*tag)))
+		return -EFAULT;
+	if (fds && uring_copy_from_user(fd, &fds[i], sizeof(*fd)))
+		return -EFAULT;
+	return 0;
+}
+
+static unsigned nofile_limit(void)
+{
+	struct rlimit lim;
+
+	getrlimit(RLIMIT_NOFILE, &lim);
+	return lim.rlim_cur > MAX_FIXED_FILES ? MAX_FIXED_FILES
+					      : (unsigned)lim.rlim_cur;
+}
+
+int files_register(struct uring_ctx *ctx, const int *fds, const __u64 *tags,
+		   unsigned nr)
+{
+	struct file_table *ft = &ctx->file_table;
+	struct rsrc_node **nodes;
+	unsigned long *bitmap;
+	int ret = 0;
+
+	if (ft->t.nr)
+		return -EBUSY;
+	if (!nr)
+		return -EINVAL;
+	if (nr > MAX_FIXED_FILES || nr > nofile_limit())
+		return -EMFILE;
+	nodes = calloc(nr, sizeof(*nodes));
+	bitmap = calloc((nr + BITS - 1) / BITS, sizeof(*bitmap));
+	if (!nodes || !bitmap) {
+		free(nodes);
+		free(bitmap);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; !ret && i < nr; i++) {
+		__u64 tag;
+		int fd;
+
+		ret = read_entry(fds, tags, i, &fd, &tag);
+		if (ret)
+			break;
+		if (fd == -1) {
+			ret = tag ? -EINVAL : 0;
+			continue;
+		}
+		ret = file_node_create(ctx, fd, tag, &nodes[i]);
+		if (!ret)
+			bit_set(bitmap, i);
+	}
+	if (ret) {
+		/* A failed registration posts no tags. */
+		nodes_release(nodes, nr, false);
+		free(bitmap);
+		return ret;
+	}
+	pthread_mutex_lock(&ctx->rsrc_lock);
+	ft->t.nodes = nodes;
+	ft->t.nr = nr;
+	ft->bitmap = bitmap;
+	ft->alloc_start = 0;
+	ft->alloc_end = nr;
+	ft->alloc_hint = 0;
+	pthread_mutex_unlock(&ctx->rsrc_lock);
+	return 0;
+}
+
+int rsrc_register_files(struct uring_ctx *ctx, const void *arg, unsigned nr)
+{
+	if (!arg)
+		return -EFAULT;
+	return files_register(ctx, arg, NULL, nr);
+}
+
+int rsrc_unregister_files(struct uring_ctx *ctx, const void *arg, unsigned nr)
+{
+	struct file_table *ft = &ctx->file_table;
+	struct rsrc_node **nodes;
+	unsigned long *bitmap;
+	unsigned n;
+
+	if (arg || nr)
+		return -EINVAL;
+	pthread_mutex_lock(&ctx->rsrc_lock);
+	nodes = ft->t.nodes;
+	n = ft->t.nr;
+	bitmap = ft->bitmap;
+	memset(ft, 0, sizeof(*ft));
+	pthread_mutex_unlock(&ctx->rsrc_lock);
+	if (!n)
+		return -ENXIO;
+	free(bitmap);
+	nodes_release(nodes, n, true);
+	return 0;
+}
+
+/* Swap a slot's node; the old one (returned) is put by the caller. */
+static struct rsrc_node *slot_replace(struct file_table *ft,
+				      unsigned slot,
+				      struct rsrc_node *node)
+{
+	struct rsrc_node *old = ft->t.nodes[slot];
+
+	if (old) {
+		bit_clear(ft->bitmap, slot);
+		ft->alloc_hint = slot;
+	}
+	ft->t.nodes[slot] = node;
+	if (node) {
+		bit_set(ft->bitmap, slot);
+		ft->alloc_hint = slot + 1;
+	}
+	return old;
+}
+
+static void slot_set(struct uring_ctx *ctx, unsigned slot,
+		     struct rsrc_node *node)
+{
+	struct rsrc_node *old;
+
+	pthread_mutex_lock(&ctx->rsrc_lock);
+	old = slot_replace(&ctx->file_table, slot, node);
+	pthread_mutex_unlock(&ctx->rsrc_lock);
+	if (old)
+		rsrc_node_put(old);
+}
+
+/*
+ * Updates: the old file leaves its slot before the new one is checked,
+ * so a failing entry leaves the slot empty (§3.6 step 7f).
+ */
+int files_update(struct uring_ctx *ctx, __u32 off, const int *fds,
+		 const __u64 *tags, unsigned nr)
+{
+	unsigned done;
+	int ret = 0;
+
+	if (!ctx->file_table.t.nr)
+		return -ENXIO;
+	if (off + nr > ctx->file_table.t.nr)
+		return -EINVAL;
+	for (done = 0; done < nr; done++) {
+		struct rsrc_node *node;
+		__u64 tag;
+		int fd;
+
+		ret = read_entry(fds, tags, done, &fd, &tag);
+		if (ret)
+			break;
+		if ((fd == IORING_REGISTER_FILES_SKIP || fd == -1) && tag) {
+			ret = -EINVAL;
+			break;
+		}
+		if (fd == IORING_REGISTER_FILES_SKIP)
+			continue;
+		slot_set(ctx, off + done, NULL);
+		if (fd == -1)
+			continue;
+		ret = file_node_create(ctx, fd, tag, &node);
+		if (ret)
+			break;
+		slot_set(ctx, off + done, node);
+	}
+	return done ? (int)done : ret;
+}
+
+int rsrc_files_update(struct uring_ctx *ctx, const void *arg, unsigned nr)
+{
+	struct io_uring_files_update up;
+
+	if (!nr)
+		return -EINVAL;
+	if (uring_copy_from_user(&up, arg, sizeof(up)))
+		return -EFAULT;
+	if (up.resv)
+		return -EINVAL;
+	if (up.offset + nr < up.offset)
+		return -EOVERFLOW;
+	return files_update(ctx, up.offset, (const int *)(uintptr_t)up.fds,
+			    NULL, nr);
+}
+
+int rsrc_file_alloc_range(struct uring_ctx *ctx, const void *arg, unsigned nr)
+{
+	struct io_uring_file_index_range r;
+	struct file_table *ft = &ctx->file_table;
+
+	if (!arg || nr)
+		return -EINVAL;
+	if (uring_copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.off + r.len < r.off)
+		return -EOVERFLOW;
+	if (r.resv || r.off + r.len > ft->t.nr)
+		return -EINVAL;
+	pthread_mutex_lock(&ctx->rsrc_lock);
+	ft->alloc_start = r.off;
+	ft->alloc_end = r.off + r.len;
+	ft->alloc_hint = r.off;
+	pthread_mutex_unlock(&ctx->rsrc_lock);
+	return 0;
+}
+
+/* The kernel's io_file_bitmap_get, clamp included; rsrc_lock held. */
+static int alloc_slot(struct file_table *ft)
+{
+	unsigned hint = ft->alloc_hint;
+
+	if (!ft->bitmap)
+		return -ENFILE;
+	if (hint < ft->alloc_start || hint >= ft->alloc_end)
+		hint = ft->alloc_start;
+	for (unsigned i = hint; i < ft->alloc_end; i++)
+		if (!bit_test(ft->bitmap, i))
+			return (int)i;
+	for (unsigned i = ft->alloc_start; i < hint; i++)
+		if (!bit_test(ft->bitmap, i))
+			return (int)i;
+	return -ENFILE;
+}
+
+struct rsrc_node *rsrc_file_get(struct uring_ctx *ctx, unsigned index)
+{
+	struct file_table *ft = &ctx->file_table;
+	struct rsrc_node *node = NULL;
+
+	pthread_mutex_lock(&ctx->rsrc_lock);
+	if (index < ft->t.nr && (node = ft->t.nodes[index]))
+		rsrc_node_get(node);
+	pthread_mutex_unlock(&ctx->rsrc_lock);
+	return node;
+}
+
+int rsrc_install_file(struct uring_ctx *ctx, int fd, unsigned file_index)
+{
+	struct file_table *ft = &ctx->file_table;
+	struct rsrc_node *node, *old = NULL;
+	int slot, ret;
+
+	node = file_node_adopt(ctx, fd);
+	if (!node) {
+		kernel_close(fd);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&ctx->rsrc_lock);
+	if (file_index == IORING_FILE_INDEX_ALLOC) {
+		slot = alloc_slot(ft);
+		ret = slot;
+	} else if (!ft->t.nr) {
+		slot = ret = -ENXIO;
+	} else if (file_index - 1 >= ft->t.nr) {
+		slot = ret = -EINVAL;
+	} else {
+		slot = (int)file_index - 1;
+		ret = 0;
+	}
+	if (slot >= 0)
+		old = slot_replace(ft, (unsigned)slot, node);
+	pthread_mutex_unlock(&ctx->rsrc_lock);
+	if (slot < 0) {
+		rsrc_node_put(node);
+		return ret;
+	}
+	if (old)
+		rsrc_node_put(old);
+	return ret;
+}
+
+int rsrc_close_file(struct uring_ctx *ctx, unsigned slot)
+{
+	struct file_table *ft = &ctx->file_table;
+	struct rsrc_node *old = NULL;
+	int ret = 0;
+
+	pthread_mutex_lock(&ctx->rsrc_lock);
+	if (!ft->t.nr)
+		ret = -ENXIO;
+	else if (slot >= ft->t.nr)
+		ret = -EINVAL;
+	else if (!ft->t.nodes[slot])
+		ret = -EBADF;
+	else
+		old = slot_replace(ft, slot, NULL);
+	pthread_mutex_unlock(&ctx->rsrc_lock);
+	if (old)
+		rsrc_node_put(old);
+	return ret;
+}
+
+/* FILES_UPDATE with IORING_FILE_INDEX_ALLOC: slots written back to fds[]. */
+static int files_update_alloc(struct uring_ctx *ctx, int *user_fds,
+			      unsigned nr)
+{
+	unsigned done;
+	int ret = 0;
+
+	if (!ctx->file_table.t.nr)
+		return -ENXIO;
+	for (done = 0; done < nr; done++) {
+		struct rsrc_node *node;
+		int fd, slot;
+
+		if (uring_copy_from_user(&fd, &user_fds[done], sizeof(fd))) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = file_node_create(ctx, fd, 0, &node);
+		if (ret)
+			break;
+		pthread_mutex_lock(&ctx->rsrc_lock);
+		slot = alloc_slot(&ctx->file_table);
+		if (slot >= 0)
+			slot_replace(&ctx->file_table, (unsigned)slot, node);
+		pthread_mutex_unlock(&ctx->rsrc_lock);
+		if (slot < 0) {
+			rsrc_node_put(node);
+			ret = slot;
+			break;
+		}
+		if (uring_copy_to_user(&user_fds[done], &slot, sizeof(slot))) {
+			rsrc_close_file(ctx, (unsigned)slot);
+			ret = -EFAULT;
+			break;
+		}
+	}
+	return done ? (int)done : ret;
+}
+
+int rsrc_files_update_op(struct uring_ctx *ctx, __u32 off, int *user_fds,
+			 unsigned nr)
+{
+	if (off == IORING_FILE_INDEX_ALLOC)
+		return files_update_alloc(ctx, user_fds, nr);
+	if (off + nr < off)
+		return -EOVERFLOW;
+	return files_update(ctx, off, user_fds, NULL, nr);
+}
