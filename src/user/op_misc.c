@@ -33,8 +33,8 @@ enum issue_result uring_nop_issue(struct uring_req *req, unsigned flags)
 	unsigned nf = req->op_flags;
 
 	(void)flags;
-	if ((nf & IORING_NOP_FIXED_FILE) ||
-	    ((nf & IORING_NOP_FILE) && (req->flags & IOSQE_FIXED_FILE))) {
+	/* A file is only looked up with NOP_FILE; NOP_FIXED_FILE says how. */
+	if ((nf & IORING_NOP_FILE) && (nf & IORING_NOP_FIXED_FILE)) {
 		req->file_node = rsrc_file_get(req->ctx, (unsigned)req->orig_fd);
 		if (!req->file_node)
 			req->res = -EBADF;

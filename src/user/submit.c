@@ -163,6 +163,14 @@ void uring_req_issue(struct uring_req *req, unsigned flags)
 		uring_req_complete(req, -ECANCELED, 0);
 		return;
 	}
+	/* IOSQE_ASYNC: straight to a worker, which resolves fixed files. */
+	if ((req->flags & IOSQE_ASYNC) && (flags & ISSUE_NONBLOCK) &&
+	    !req->async) {
+		req->async = true;
+		hold_file(req);
+		iowq_enqueue(ctx->wq, req, !op->unbound_nonreg);
+		return;
+	}
 	/* A fixed file is looked up, and held, when the request issues. */
 	if (op->needs_file && (req->flags & IOSQE_FIXED_FILE) &&
 	    !req->file_node) {
@@ -176,13 +184,6 @@ void uring_req_issue(struct uring_req *req, unsigned flags)
 	if (req->link_timeout && !req->lt_armed) {
 		req->lt_armed = true;
 		uring_link_timeout_arm(req->link_timeout);
-	}
-	if ((req->flags & IOSQE_ASYNC) && (flags & ISSUE_NONBLOCK) &&
-	    !req->async) {
-		req->async = true;
-		hold_file(req);
-		iowq_enqueue(ctx->wq, req, !op->unbound_nonreg);
-		return;
 	}
 	switch (op->issue(req, flags)) {
 	case ISSUE_DONE:
