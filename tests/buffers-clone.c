@@ -106,11 +106,13 @@ static void check_clone_ranges(struct io_uring *src, struct io_uring *dst,
 	ASSERT_EQ(c[0].user_data, 50);
 
 	/* Source through its registered index. */
-	ASSERT_EQ(io_uring_register_ring_fd(src), 1);
-	ASSERT_EQ(io_uring_clone_buffers(dst, src), 0);
-	ASSERT_EQ(read_fixed(dst, fd, mem, 0), 8);
-	ASSERT_EQ(io_uring_unregister_buffers(dst), 0);
-	ASSERT_EQ(io_uring_unregister_ring_fd(src), 1);
+	if (t_has_register(IORING_REGISTER_RING_FDS)) {
+		ASSERT_EQ(io_uring_register_ring_fd(src), 1);
+		ASSERT_EQ(io_uring_clone_buffers(dst, src), 0);
+		ASSERT_EQ(read_fixed(dst, fd, mem, 0), 8);
+		ASSERT_EQ(io_uring_unregister_buffers(dst), 0);
+		ASSERT_EQ(io_uring_unregister_ring_fd(src), 1);
+	}
 
 	/* Self-clone with REPLACE releases the old nodes: tags 3, 1. */
 	ASSERT_EQ(__io_uring_clone_buffers(src, src, IORING_REGISTER_DST_REPLACE), 0);
@@ -129,7 +131,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	t_init(argc, argv);
-	T_REQUIRE_REGISTER(IORING_REGISTER_CLONE_BUFFERS, IORING_REGISTER_RING_FDS);
+	T_REQUIRE_REGISTER(IORING_REGISTER_CLONE_BUFFERS);
 	mem = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	fd = t_temp_file(PAGE, 'c');
