@@ -224,7 +224,12 @@ static void check_sqpoll_and_registered_only(void)
 	ASSERT_EQ(ring.ring_fd, -1);
 	nops(&ring, 1, 8);
 	ASSERT_EQ(io_uring_submit_and_wait(&ring, 1), 1);
-	ASSERT_TRUE(io_uring_register_personality(&ring) > 0);
+	{
+		struct io_uring_probe *probe = io_uring_get_probe_ring(&ring);
+
+		ASSERT_TRUE(probe != NULL);
+		io_uring_free_probe(probe);
+	}
 	io_uring_queue_exit(&ring);
 }
 

@@ -110,7 +110,12 @@ static void check_helpers(struct io_uring *ring)
 	ASSERT_EQ(io_uring_close_ring_fd(ring), 1);
 	ASSERT_EQ(ring->ring_fd, -1);
 	ASSERT_EQ(io_uring_close_ring_fd(ring), -EBADF);
-	ASSERT_TRUE(io_uring_register_personality(ring) > 0);
+	{
+		struct io_uring_probe *probe = io_uring_get_probe_ring(ring);
+
+		ASSERT_TRUE(probe != NULL);
+		io_uring_free_probe(probe);
+	}
 	sqe = io_uring_get_sqe(ring);
 	io_uring_prep_nop(sqe);
 	sqe->user_data = 43;

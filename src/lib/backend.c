@@ -355,9 +355,13 @@ const struct anyring_ops *backend_for_fd(unsigned fd, int registered)
 	if (uring_likely(!fallback && !atomic_load_explicit(&fd_map_used,
 							    memory_order_relaxed)))
 		return NULL;
-	/* Registered indexes are resolved by the backend that owns them. */
-	if (registered)
-		return user_backend();
+	/* Registered indexes go to the backend that owns the slot. */
+	if (registered) {
+		if (fd < 16 && user_ring_slot_used((int)fd))
+			return user_backend();
+		return fallback && kernel_refuses_io_uring() ? user_backend()
+							     : NULL;
+	}
 	pthread_mutex_lock(&fd_map_lock);
 	if (fd < fd_map_len)
 		ops = fd_map[fd];

@@ -26,9 +26,22 @@ struct anyring_ops {
 	/* io_uring_register(2); opcode may carry USE_REGISTERED_RING. */
 	int (*register_op)(unsigned fd, unsigned opcode, const void *arg,
 			   unsigned nr_args);
-	/* io_uring_queue_exit() is about to close fd and unmap its memory. */
-	void (*exit)(unsigned fd);
+	/* io_uring_queue_exit() is about to close fd and unmap its memory;
+	 * with registered set, fd is the ring's registered index instead. */
+	void (*exit)(unsigned fd, int registered);
+	/* io_uring_close_ring_fd() closes fd; the ring lives on by index. */
+	void (*fd_closed)(unsigned fd);
 };
+
+/* Registered ring indexes (ring_slots.c, and the user backend's tctx.c). */
+bool ring_slot_owned(int slot);
+void ring_slot_set_kernel(int slot, bool owned);
+struct io_uring_rsrc_update;
+int ring_slot_unregister_kernel(struct io_uring_rsrc_update *up);
+int ring_slots_kernel_register(unsigned fd, unsigned opcode, void *arg,
+			       unsigned nr);
+bool user_ring_slots_used(void);
+bool user_ring_slot_used(int slot);
 
 /* ANYRING_DEBUG is set: report decisions and statistics on stderr. */
 bool backend_debug_enabled(void);

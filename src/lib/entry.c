@@ -42,8 +42,13 @@ ANYRING_EXPORT int io_uring_register(unsigned int fd, unsigned int opcode,
 {
 	const struct anyring_ops *ops = backend_for_fd(
 		fd, opcode & IORING_REGISTER_USE_REGISTERED_RING);
+	unsigned op = opcode & ~IORING_REGISTER_USE_REGISTERED_RING;
 
-	if (uring_likely(!ops))
-		return kernel_io_uring_register(fd, opcode, arg, nr_args);
-	return ops->register_op(fd, opcode, arg, nr_args);
+	if (ops)
+		return ops->register_op(fd, opcode, arg, nr_args);
+	/* Keep the thread's view of registered ring slots current. */
+	if (op == IORING_REGISTER_RING_FDS || op == IORING_UNREGISTER_RING_FDS)
+		return ring_slots_kernel_register(fd, opcode, (void *)arg,
+						  nr_args);
+	return kernel_io_uring_register(fd, opcode, arg, nr_args);
 }

@@ -48,7 +48,7 @@ static inline int ring_register(struct io_uring *ring, unsigned opcode,
 		fd = (unsigned)ring->enter_ring_fd;
 	}
 	if (uring_likely(!ops))
-		return kernel_io_uring_register(fd, opcode, arg, nr_args);
+		return io_uring_register(fd, opcode, arg, nr_args);
 	return ops->register_op(fd, opcode, arg, nr_args);
 }
 

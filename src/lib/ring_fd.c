@@ -56,8 +56,8 @@ ANYRING_EXPORT int io_uring_close_ring_fd(struct io_uring *ring)
 		return -EINVAL;
 	if (ring->ring_fd == -1)
 		return -EBADF;
-	if (ops && ops->exit)
-		ops->exit((unsigned)ring->ring_fd);
+	if (ops && ops->fd_closed)
+		ops->fd_closed((unsigned)ring->ring_fd);
 	kernel_close(ring->ring_fd);
 	ring->ring_fd = -1;
 	return 1;

@@ -289,7 +289,7 @@ static int queue_init_mapped(unsigned entries, struct io_uring *ring,
 	ret = io_uring_queue_mmap(fd, p, ring);
 	if (ret) {
 		if (ops && ops->exit)
-			ops->exit((unsigned)fd);
+			ops->exit((unsigned)fd, 0);
 		kernel_close(fd);
 		return ret;
 	}
@@ -338,7 +338,7 @@ ANYRING_EXPORT void io_uring_queue_exit(struct io_uring *ring)
 	if ((ring->int_flags & INT_FLAG_REG_RING) && fd != -1)
 		io_uring_unregister_ring_fd(ring);
 	if (ops && ops->exit)
-		ops->exit((unsigned)(fd != -1 ? fd : ring->enter_ring_fd));
+		ops->exit((unsigned)(fd != -1 ? fd : ring->enter_ring_fd), fd == -1);
 	ring_unmap(ring);
 	if (fd != -1)
 		kernel_close(fd);

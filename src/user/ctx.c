@@ -174,6 +174,20 @@ static void fill_params(const struct uring_ctx *ctx, struct io_uring_params *p,
 	}
 }
 
+/* io_uring_close_ring_fd(): the fd goes, the ring stays (by its index). */
+static void user_fd_closed(unsigned fd)
+{
+	struct uring_ctx *ctx = uring_ctx_get(fd, 0);
+
+	if (!ctx)
+		return;
+	pthread_mutex_lock(&table_lock);
+	ctx->fd = -1;
+	pthread_mutex_unlock(&table_lock);
+	backend_fd_detach((int)fd);
+	uring_ctx_put(ctx);
+}
+
 static void ctx_free(struct uring_ctx *ctx)
 {
 	if (ctx->wq)
@@ -231,7 +245,10 @@ static struct uring_ctx *ctx_alloc(unsigned flags, const struct ring_sizes *sz)
 
 static void table_insert(struct uring_ctx *ctx)
 {
+	static __u64 next_id;
+
 	pthread_mutex_lock(&table_lock);
+	ctx->id = ++next_id;
 	ctx->table_next = table;
 	table = ctx;
 	pthread_mutex_unlock(&table_lock);
@@ -249,11 +266,26 @@ static void table_remove(struct uring_ctx *ctx)
 	pthread_mutex_unlock(&table_lock);
 }
 
+struct uring_ctx *uring_ctx_get_by_id(__u64 id)
+{
+	struct uring_ctx *ctx;
+
+	pthread_mutex_lock(&table_lock);
+	for (ctx = table; ctx; ctx = ctx->table_next)
+		if (ctx->id == id && !ctx->dying)
+			break;
+	if (ctx)
+		atomic_fetch_add(&ctx->refs, 1);
+	pthread_mutex_unlock(&table_lock);
+	return ctx;
+}
+
 struct uring_ctx *uring_ctx_get(unsigned fd, int registered)
 {
 	struct uring_ctx *ctx;
 
-	(void)registered; /* registered ring fds arrive with their issue */
+	if (registered)
+		return uring_tctx_lookup(fd);
 	pthread_mutex_lock(&table_lock);
 	for (ctx = table; ctx; ctx = ctx->table_next)
 		if ((unsigned)ctx->fd == fd && !ctx->dying)
@@ -321,6 +353,26 @@ static void report_stats_at_exit(void)
 		pthread_once(&once, atexit_print_stats);
 }
 
+static void user_exit(unsigned fd, int registered);
+
+/* REGISTERED_FD_ONLY: no fd for the application, just a slot index. */
+static int registered_only(struct uring_ctx *ctx)
+{
+	int slot = uring_tctx_register_new(ctx), fd = ctx->fd;
+
+	if (slot < 0) {
+		user_exit((unsigned)fd, 0);
+		kernel_close(fd);
+		return slot;
+	}
+	pthread_mutex_lock(&table_lock);
+	ctx->fd = -1;
+	pthread_mutex_unlock(&table_lock);
+	backend_fd_detach(fd);
+	kernel_close(fd);
+	return slot;
+}
+
 static int user_setup(unsigned entries, struct io_uring_params *p)
 {
 	struct ring_sizes sz;
@@ -374,6 +426,9 @@ static int user_setup(unsigned entries, struct io_uring_params *p)
 	if (ret)
 		goto fail_sqpoll;
 	table_insert(ctx);
+	uring_tctx_touch();
+	if (ctx->flags & IORING_SETUP_REGISTERED_FD_ONLY)
+		return registered_only(ctx);
 	return ctx->fd;
 fail_sqpoll:
 	if (ctx->flags & IORING_SETUP_SQPOLL)
@@ -386,17 +441,19 @@ fail:
 }
 
 /* Cancel what is queued, let running work finish, then free the ring. */
-static void user_exit(unsigned fd)
+static void user_exit(unsigned fd, int registered)
 {
-	struct uring_ctx *ctx = uring_ctx_get(fd, 0);
+	struct uring_ctx *ctx = uring_ctx_get(fd, registered);
 
 	if (!ctx)
 		return;
+	uring_tctx_forget(ctx);
 	pthread_mutex_lock(&ctx->uring_lock);
 	ctx->dying = true;
 	pthread_mutex_unlock(&ctx->uring_lock);
 	table_remove(ctx);
-	backend_fd_detach((int)fd);
+	if (ctx->fd >= 0)
+		backend_fd_detach(ctx->fd);
 	if (ctx->flags & IORING_SETUP_SQPOLL)
 		uring_sqpoll_stop(ctx);
 	uring_ctx_put(ctx);
@@ -430,4 +487,5 @@ const struct anyring_ops user_backend_ops = {
 	.enter = uring_enter,
 	.register_op = uring_register,
 	.exit = user_exit,
+	.fd_closed = user_fd_closed,
 };

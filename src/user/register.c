@@ -108,6 +108,10 @@ static int dispatch(struct uring_ctx *ctx, unsigned opcode, void *arg,
 		return rsrc_file_alloc_range(ctx, arg, nr);
 	case IORING_REGISTER_CLONE_BUFFERS:
 		return rsrc_clone_buffers(ctx, arg, nr);
+	case IORING_REGISTER_RING_FDS:
+		return uring_register_ring_fds(arg, nr);
+	case IORING_UNREGISTER_RING_FDS:
+		return uring_unregister_ring_fds(arg, nr);
 	}
 	return -EINVAL;
 }
@@ -128,6 +132,8 @@ bool uring_register_op_supported(unsigned opcode)
 	case IORING_REGISTER_BUFFERS_UPDATE:
 	case IORING_REGISTER_FILE_ALLOC_RANGE:
 	case IORING_REGISTER_CLONE_BUFFERS:
+	case IORING_REGISTER_RING_FDS:
+	case IORING_UNREGISTER_RING_FDS:
 		return true;
 	}
 	return false;
@@ -148,7 +154,7 @@ int uring_register(unsigned fd, unsigned opcode, const void *arg,
 	ctx = uring_ctx_get(fd, registered);
 	if (!ctx) {
 		if (registered)
-			return fd >= 16 ? -EINVAL : -EBADF;
+			return uring_tctx_lookup_error(fd);
 		ret = fcntl((int)fd, F_GETFD) < 0 ? -EBADF : -EOPNOTSUPP;
 		errno = saved_errno;
 		return ret;

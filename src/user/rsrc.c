@@ -529,9 +529,9 @@ int rsrc_clone_buffers(struct uring_ctx *ctx, const void *arg, unsigned nr)
 		return -EBUSY;
 	if (cb.pad[0] || cb.pad[1] || cb.pad[2])
 		return -EINVAL;
-	if (cb.flags & IORING_REGISTER_SRC_REGISTERED)
-		return cb.src_fd >= 16 ? -EINVAL : -EBADF; /* no ring fds yet */
-	src = uring_ctx_get(cb.src_fd, 0);
+	src = uring_ctx_get(cb.src_fd, cb.flags & IORING_REGISTER_SRC_REGISTERED);
+	if (!src && (cb.flags & IORING_REGISTER_SRC_REGISTERED))
+		return uring_tctx_lookup_error(cb.src_fd);
 	if (!src) {
 		if (fcntl((int)cb.src_fd, F_GETFD) < 0)
 			return -EBADF;

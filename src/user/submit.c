@@ -419,10 +419,11 @@ int uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete,
 
 	if (flags & ~ENTER_VALID_FLAGS)
 		return -EINVAL;
+	uring_tctx_touch();
 	ctx = uring_ctx_get(fd, flags & IORING_ENTER_REGISTERED_RING);
 	if (!ctx) {
 		if (flags & IORING_ENTER_REGISTERED_RING)
-			ret = -EINVAL;
+			ret = uring_tctx_lookup_error(fd);
 		else
 			ret = fcntl((int)fd, F_GETFD) < 0 ? -EBADF : -EOPNOTSUPP;
 		errno = saved_errno;

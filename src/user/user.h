@@ -133,7 +133,8 @@ struct file_table {
 };
 
 struct uring_ctx {
-	int fd;              /* the ring's fd: a memfd */
+	int fd;              /* the ring's fd: a memfd (-1 once closed) */
+	__u64 id;            /* unique, for registered-ring slots */
 	dev_t dev;
 	ino_t ino;
 	unsigned flags;      /* IORING_SETUP_* */
@@ -231,6 +232,16 @@ int uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete,
 int uring_sqpoll_start(struct uring_ctx *ctx, const struct io_uring_params *p);
 void uring_sqpoll_stop(struct uring_ctx *ctx);
 void uring_sqpoll_wake(struct uring_ctx *ctx);
+
+/* tctx.c: this thread's registered ring fds */
+void uring_tctx_touch(void);
+struct uring_ctx *uring_tctx_lookup(unsigned index);
+int uring_tctx_lookup_error(unsigned index);
+int uring_register_ring_fds(const void *arg, unsigned nr);
+int uring_unregister_ring_fds(const void *arg, unsigned nr);
+void uring_tctx_forget(struct uring_ctx *ctx);
+int uring_tctx_register_new(struct uring_ctx *ctx);
+struct uring_ctx *uring_ctx_get_by_id(__u64 id);
 
 /* register.c */
 int uring_register(unsigned fd, unsigned opcode, const void *arg,
