@@ -306,6 +306,11 @@ static const struct anyring_ops **fd_map;
 static size_t fd_map_len;
 static atomic_uint fd_map_used;
 
+bool backend_user_rings_exist(void)
+{
+	return atomic_load_explicit(&fd_map_used, memory_order_relaxed) != 0;
+}
+
 int backend_fd_attach(int fd, const struct anyring_ops *ops)
 {
 	const struct anyring_ops **grown;

@@ -57,6 +57,9 @@ bool uring_sqe_op_supported(unsigned opcode);
  */
 const struct anyring_ops *backend_for_fd(unsigned fd, int registered);
 
+/* Whether any ring fd of this process belongs to the userspace backend. */
+bool backend_user_rings_exist(void);
+
 /* Record, or forget, that a ring fd belongs to a non-kernel backend. */
 int backend_fd_attach(int fd, const struct anyring_ops *ops);
 void backend_fd_detach(int fd);

@@ -44,6 +44,10 @@ ANYRING_EXPORT int io_uring_register(unsigned int fd, unsigned int opcode,
 		fd, opcode & IORING_REGISTER_USE_REGISTERED_RING);
 	unsigned op = opcode & ~IORING_REGISTER_USE_REGISTERED_RING;
 
+	/* A blind message may target a userspace ring: that backend routes. */
+	if (!ops && fd == (unsigned)-1 && op == IORING_REGISTER_SEND_MSG_RING &&
+	    backend_user_rings_exist())
+		ops = &user_backend_ops;
 	if (ops)
 		return ops->register_op(fd, opcode, arg, nr_args);
 	/* Keep the thread's view of registered ring slots current. */

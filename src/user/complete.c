@@ -125,6 +125,7 @@ void uring_post_cqe(struct uring_ctx *ctx, __u64 user_data, __s32 res,
 	ctx->cq_posted++;
 	ring_tsan_release(ctx->fd);
 	pthread_mutex_unlock(&ctx->completion_lock);
+	uring_eventfd_signal(ctx);
 	wake_waiters(ctx);
 	if (__atomic_load_n(&ctx->count_timeouts, __ATOMIC_RELAXED))
 		uring_count_timeouts_check(ctx);

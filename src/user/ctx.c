@@ -236,6 +236,9 @@ static struct uring_ctx *ctx_alloc(unsigned flags, const struct ring_sizes *sz)
 	pthread_mutex_init(&ctx->rsrc_lock, NULL);
 	pthread_cond_init(&ctx->inflight_cond, NULL);
 	atomic_init(&ctx->refs, 1);
+	ctx->eventfd = -1;
+	ctx->clock = CLOCK_MONOTONIC;
+	ctx->napi_mode = IO_URING_NAPI_TRACKING_INACTIVE;
 	if ((flags & IORING_SETUP_SINGLE_ISSUER) && !ctx->disabled) {
 		ctx->submitter = pthread_self();
 		ctx->has_submitter = true;
@@ -477,6 +480,9 @@ static void user_exit(unsigned fd, int registered)
 	pthread_mutex_unlock(&ctx->uring_lock);
 	kbuf_free_all(ctx);
 	rsrc_free_all(ctx);
+	if (ctx->eventfd >= 0)
+		kernel_close(ctx->eventfd);
+	free(ctx->napi_ids);
 	ctx_free(ctx);
 }
 

@@ -89,6 +89,7 @@ static void *worker_main(void *p)
 	/* Signals belong to the application's threads. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	uring_eventfd_worker_thread();
 	pthread_mutex_lock(&wq->lock);
 	for (;;) {
 		struct uring_req *req = dequeue(c);

@@ -251,3 +251,50 @@ enum issue_result uring_remove_buffers_issue(struct uring_req *req,
 	req->res = kbuf_remove(req->ctx, req->buf_index, (unsigned)req->orig_fd);
 	return ISSUE_DONE;
 }
+
+/*
+ * REGISTER_SEND_MSG_RING (fd -1): one MSG_RING data message, no source
+ * ring (kernel-semantics.md §3.31). Kernel rings get it from the kernel.
+ */
+int uring_send_msg_ring_blind(const void *arg, unsigned nr)
+{
+	struct io_uring_sqe sqe;
+	struct uring_ctx *target;
+	bool pass;
+	int ret;
+
+	if (!arg || nr != 1)
+		return -EINVAL;
+	if (uring_copy_from_user(&sqe, arg, sizeof(sqe)))
+		return -EFAULT;
+	if (sqe.flags || sqe.opcode != IORING_OP_MSG_RING)
+		return -EINVAL;
+	if (sqe.buf_index || sqe.personality ||
+	    (sqe.msg_ring_flags & ~MSG_RING_FLAGS))
+		return -EINVAL;
+	if (sqe.addr != IORING_MSG_DATA)
+		return -EINVAL;
+	target = uring_ctx_get((unsigned)sqe.fd, 0);
+	if (!target) {
+		if (fcntl(sqe.fd, F_GETFD) < 0)
+			return -EBADF;
+		if (!uring_fd_is_ring(sqe.fd))
+			return -EBADFD;
+		return kernel_io_uring_register((unsigned)-1,
+						IORING_REGISTER_SEND_MSG_RING,
+						&sqe, 1);
+	}
+	pass = sqe.msg_ring_flags & IORING_MSG_RING_FLAGS_PASS;
+	if (sqe.addr3 || (sqe.msg_ring_flags & ~IORING_MSG_RING_FLAGS_PASS) ||
+	    (!pass && sqe.file_index))
+		ret = -EINVAL;
+	else if (target->disabled)
+		ret = -EBADFD;
+	else {
+		uring_post_cqe(target, sqe.off, (__s32)sqe.len,
+			       pass ? sqe.file_index : 0);
+		ret = 0;
+	}
+	uring_ctx_put(target);
+	return ret;
+}

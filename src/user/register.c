@@ -112,6 +112,23 @@ static int dispatch(struct uring_ctx *ctx, unsigned opcode, void *arg,
 		return uring_register_ring_fds(arg, nr);
 	case IORING_UNREGISTER_RING_FDS:
 		return uring_unregister_ring_fds(arg, nr);
+	case IORING_REGISTER_EVENTFD:
+		return uring_eventfd_register(ctx, arg, nr, false);
+	case IORING_REGISTER_EVENTFD_ASYNC:
+		return uring_eventfd_register(ctx, arg, nr, true);
+	case IORING_UNREGISTER_EVENTFD:
+		return uring_eventfd_unregister(ctx, arg, nr);
+	case IORING_REGISTER_NAPI:
+		return uring_napi_register(ctx, arg, nr);
+	case IORING_UNREGISTER_NAPI:
+		return uring_napi_unregister(ctx, arg, nr);
+	case IORING_REGISTER_CLOCK:
+		return uring_clock_register(ctx, arg, nr);
+	case IORING_REGISTER_QUERY:
+		return uring_query(arg, nr);
+	case IORING_REGISTER_ZCRX_IFQ:
+		/* Zero-copy receive needs a NIC; the kernel refuses it here too. */
+		return -EINVAL;
 	}
 	return -EINVAL;
 }
@@ -134,6 +151,15 @@ bool uring_register_op_supported(unsigned opcode)
 	case IORING_REGISTER_CLONE_BUFFERS:
 	case IORING_REGISTER_RING_FDS:
 	case IORING_UNREGISTER_RING_FDS:
+	case IORING_REGISTER_EVENTFD:
+	case IORING_REGISTER_EVENTFD_ASYNC:
+	case IORING_UNREGISTER_EVENTFD:
+	case IORING_REGISTER_NAPI:
+	case IORING_UNREGISTER_NAPI:
+	case IORING_REGISTER_CLOCK:
+	case IORING_REGISTER_QUERY:
+	case IORING_REGISTER_SEND_MSG_RING:
+	case IORING_REGISTER_ZCRX_IFQ:
 		return true;
 	}
 	return false;
@@ -149,8 +175,17 @@ int uring_register(unsigned fd, unsigned opcode, const void *arg,
 	opcode &= ~IORING_REGISTER_USE_REGISTERED_RING;
 	if (opcode >= IORING_REGISTER_LAST)
 		return -EINVAL;
-	if (fd == (unsigned)-1)
-		return -EINVAL; /* blind opcodes reach the kernel or fail there */
+	if (fd == (unsigned)-1) {
+		/* Blind: only SEND_MSG_RING and QUERY take no ring. */
+		if (opcode == IORING_REGISTER_SEND_MSG_RING)
+			ret = uring_send_msg_ring_blind(arg, nr_args);
+		else if (opcode == IORING_REGISTER_QUERY)
+			ret = uring_query(arg, nr_args);
+		else
+			ret = -EINVAL;
+		errno = saved_errno;
+		return ret;
+	}
 	ctx = uring_ctx_get(fd, registered);
 	if (!ctx) {
 		if (registered)

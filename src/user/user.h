@@ -199,6 +199,16 @@ struct uring_ctx {
 	struct rsrc_table buf_table;
 	unsigned long ring_pages; /* ring memory charged to RLIMIT_MEMLOCK */
 
+	int eventfd;         /* registered eventfd (our dup), or -1 */
+	bool eventfd_async;
+	clockid_t clock;     /* REGISTER_CLOCK: waits' clock */
+	/* REGISTER_NAPI settings (no busy polling is done here). */
+	__u32 napi_busy_poll_to;
+	bool napi_prefer;
+	__u8 napi_mode;
+	__u32 *napi_ids;
+	unsigned napi_nr;
+
 	/* SQPOLL */
 	pthread_t sq_thread;
 	bool sq_thread_running;
@@ -242,6 +252,22 @@ int uring_unregister_ring_fds(const void *arg, unsigned nr);
 void uring_tctx_forget(struct uring_ctx *ctx);
 int uring_tctx_register_new(struct uring_ctx *ctx);
 struct uring_ctx *uring_ctx_get_by_id(__u64 id);
+
+/* eventfd.c */
+void uring_eventfd_worker_thread(void);
+int uring_eventfd_register(struct uring_ctx *ctx, const void *arg, unsigned nr,
+			   bool async);
+int uring_eventfd_unregister(struct uring_ctx *ctx, const void *arg,
+			     unsigned nr);
+void uring_eventfd_signal(struct uring_ctx *ctx);
+
+/* napi.c: NAPI and clock settings; query.c */
+int uring_napi_register(struct uring_ctx *ctx, void *arg, unsigned nr);
+int uring_napi_unregister(struct uring_ctx *ctx, void *arg, unsigned nr);
+int uring_clock_register(struct uring_ctx *ctx, const void *arg, unsigned nr);
+int uring_query(const void *arg, unsigned nr);
+
+int uring_send_msg_ring_blind(const void *arg, unsigned nr);
 
 /* register.c */
 int uring_register(unsigned fd, unsigned opcode, const void *arg,

@@ -90,8 +90,8 @@ static int copy_sigmask(struct wait_args *w, const void *user, size_t size)
 	return copy_from_user(&w->sigmask, user, _NSIG / 8);
 }
 
-static int parse_args(unsigned flags, const void *arg, size_t argsz,
-		      struct wait_args *w)
+static int parse_args(const struct uring_ctx *ctx, unsigned flags,
+		      const void *arg, size_t argsz, struct wait_args *w)
 {
 	struct io_uring_getevents_arg ga;
 	struct __kernel_timespec ts;
@@ -114,9 +114,10 @@ static int parse_args(unsigned flags, const void *arg, size_t argsz,
 		ret = copy_from_user(&ts, (void *)(uintptr_t)ga.ts, sizeof(ts));
 		if (ret)
 			return ret;
+		/* Absolute times are on the clock REGISTER_CLOCK chose. */
 		ret = uring_timespec_to_deadline(&ts,
 						 flags & IORING_ENTER_ABS_TIMER,
-						 CLOCK_MONOTONIC, &w->deadline);
+						 ctx->clock, &w->deadline);
 		if (ret)
 			return ret;
 		w->has_deadline = true;
@@ -153,7 +154,7 @@ int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
 	sigset_t old;
 	int ret;
 
-	ret = parse_args(flags, arg, argsz, &w);
+	ret = parse_args(ctx, flags, arg, argsz, &w);
 	if (ret)
 		return ret;
 	if (min_complete > ctx->cq_entries)
