@@ -364,6 +364,9 @@ const struct anyring_ops *backend_for_fd(unsigned fd, int registered)
 	if (registered) {
 		if (fd < 16 && user_ring_slot_used((int)fd))
 			return user_backend();
+		/* An empty slot: the thread's own userspace table explains it. */
+		if (!ring_slot_owned((int)fd) && user_tctx_present())
+			return user_backend();
 		return fallback && kernel_refuses_io_uring() ? user_backend()
 							     : NULL;
 	}

@@ -42,6 +42,7 @@ int ring_slots_kernel_register(unsigned fd, unsigned opcode, void *arg,
 			       unsigned nr);
 bool user_ring_slots_used(void);
 bool user_ring_slot_used(int slot);
+bool user_tctx_present(void);
 
 /* ANYRING_DEBUG is set: report decisions and statistics on stderr. */
 bool backend_debug_enabled(void);

@@ -482,6 +482,7 @@ static void user_exit(unsigned fd, int registered)
 	rsrc_free_all(ctx);
 	if (ctx->eventfd >= 0)
 		kernel_close(ctx->eventfd);
+	uring_personality_free_all(ctx);
 	free(ctx->napi_ids);
 	ctx_free(ctx);
 }

@@ -479,6 +479,9 @@ int uring_fixed_fd_install_prep(struct uring_req *req,
 		return -EINVAL;
 	if (sqe->install_fd_flags & ~IORING_FIXED_FD_NO_CLOEXEC)
 		return -EINVAL;
+	/* Installing into the task's own table is never done as another. */
+	if (req->personality)
+		return -EPERM;
 	return 0;
 }
 

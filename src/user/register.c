@@ -72,6 +72,8 @@ static int enable_rings(struct uring_ctx *ctx, const void *arg, unsigned nr)
 		ctx->submitter = pthread_self();
 		ctx->has_submitter = true;
 	}
+	if (ctx->restrictions_registered)
+		ctx->restricted = true;
 	ctx->disabled = false;
 	if (ctx->flags & IORING_SETUP_SQPOLL)
 		uring_sqpoll_wake(ctx);
@@ -126,6 +128,12 @@ static int dispatch(struct uring_ctx *ctx, unsigned opcode, void *arg,
 		return uring_clock_register(ctx, arg, nr);
 	case IORING_REGISTER_QUERY:
 		return uring_query(arg, nr);
+	case IORING_REGISTER_PERSONALITY:
+		return uring_personality_register(ctx, arg, nr);
+	case IORING_UNREGISTER_PERSONALITY:
+		return uring_personality_unregister(ctx, arg, nr);
+	case IORING_REGISTER_RESTRICTIONS:
+		return uring_restrictions_register(ctx, arg, nr);
 	case IORING_REGISTER_ZCRX_IFQ:
 		/* Zero-copy receive needs a NIC; the kernel refuses it here too. */
 		return -EINVAL;
@@ -158,6 +166,9 @@ bool uring_register_op_supported(unsigned opcode)
 	case IORING_UNREGISTER_NAPI:
 	case IORING_REGISTER_CLOCK:
 	case IORING_REGISTER_QUERY:
+	case IORING_REGISTER_PERSONALITY:
+	case IORING_UNREGISTER_PERSONALITY:
+	case IORING_REGISTER_RESTRICTIONS:
 	case IORING_REGISTER_SEND_MSG_RING:
 	case IORING_REGISTER_ZCRX_IFQ:
 		return true;
@@ -198,6 +209,8 @@ int uring_register(unsigned fd, unsigned opcode, const void *arg,
 	if ((ctx->flags & IORING_SETUP_SINGLE_ISSUER) && ctx->has_submitter &&
 	    !pthread_equal(ctx->submitter, pthread_self()))
 		ret = -EEXIST;
+	else if (!uring_register_allowed(ctx, opcode))
+		ret = -EACCES;
 	else
 		ret = dispatch(ctx, opcode, (void *)arg, nr_args);
 	pthread_mutex_unlock(&ctx->uring_lock);

@@ -66,10 +66,12 @@ static int req_init(struct uring_ctx *ctx, struct uring_req *req,
 		ctx->skip_cqe_used = true;
 	if ((flags & IOSQE_IO_DRAIN) && ctx->skip_cqe_used)
 		return -EOPNOTSUPP;
+	if (!uring_sqe_allowed(ctx, sqe->opcode, flags))
+		return -EACCES;
 	if (sqe->ioprio && !op->ioprio)
 		return -EINVAL;
-	/* No personality can be registered yet on this backend. */
-	if (sqe->personality)
+	if (sqe->personality &&
+	    !uring_personality_known(ctx, sqe->personality))
 		return -EINVAL;
 	/* What the kernel answers for an op it was built without. */
 	if (!op->supported)
@@ -154,6 +156,27 @@ static void hold_file(struct uring_req *req)
 	}
 }
 
+/* Run the op's issue, as the request's personality if it has one. */
+static enum issue_result issue_with_creds(struct uring_req *req,
+					  const struct uring_op *op,
+					  unsigned flags)
+{
+	struct uring_creds saved;
+	enum issue_result r;
+	int ret;
+
+	if (!req->personality)
+		return op->issue(req, flags);
+	ret = uring_personality_enter(req, &saved);
+	if (ret) {
+		req->res = ret;
+		return ISSUE_DONE;
+	}
+	r = op->issue(req, flags);
+	uring_personality_leave(&saved);
+	return r;
+}
+
 void uring_req_issue(struct uring_req *req, unsigned flags)
 {
 	const struct uring_op *op = &uring_ops[req->opcode];
@@ -185,7 +208,7 @@ void uring_req_issue(struct uring_req *req, unsigned flags)
 		req->lt_armed = true;
 		uring_link_timeout_arm(req->link_timeout);
 	}
-	switch (op->issue(req, flags)) {
+	switch (issue_with_creds(req, op, flags)) {
 	case ISSUE_DONE:
 		uring_req_complete(req, req->res, req->cflags);
 		return;

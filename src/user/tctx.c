@@ -36,6 +36,11 @@ struct uring_ctx *uring_tctx_lookup(unsigned index)
 	return uring_ctx_get_by_id(slots[index]);
 }
 
+bool user_tctx_present(void)
+{
+	return has_tctx;
+}
+
 bool user_ring_slots_used(void)
 {
 	return slots_used != 0;

@@ -119,6 +119,14 @@ struct uring_req {
 
 struct cqe_overflow;
 struct rsrc_node;
+struct personality_table;
+
+/* A thread's filesystem ids and groups, saved around a personality. */
+struct uring_creds {
+	unsigned fsuid, fsgid;
+	int ngroups;
+	unsigned groups[256];
+};
 
 /* A table of registered resources (rsrc.c, filetable.c). */
 struct rsrc_table {
@@ -199,6 +207,14 @@ struct uring_ctx {
 	struct rsrc_table buf_table;
 	unsigned long ring_pages; /* ring memory charged to RLIMIT_MEMLOCK */
 
+	struct personality_table *personalities;
+
+	/* REGISTER_RESTRICTIONS, in force once the ring is enabled. */
+	bool restrictions_registered, restricted;
+	unsigned char allowed_register_ops[(IORING_REGISTER_LAST + 7) / 8];
+	unsigned char allowed_sqe_ops[(IORING_OP_LAST + 7) / 8];
+	__u8 sqe_flags_allowed, sqe_flags_required;
+
 	int eventfd;         /* registered eventfd (our dup), or -1 */
 	bool eventfd_async;
 	clockid_t clock;     /* REGISTER_CLOCK: waits' clock */
@@ -268,6 +284,22 @@ int uring_clock_register(struct uring_ctx *ctx, const void *arg, unsigned nr);
 int uring_query(const void *arg, unsigned nr);
 
 int uring_send_msg_ring_blind(const void *arg, unsigned nr);
+
+/* personality.c */
+int uring_personality_register(struct uring_ctx *ctx, const void *arg,
+			       unsigned nr);
+int uring_personality_unregister(struct uring_ctx *ctx, const void *arg,
+				 unsigned id);
+bool uring_personality_known(struct uring_ctx *ctx, unsigned id);
+void uring_personality_free_all(struct uring_ctx *ctx);
+int uring_personality_enter(struct uring_req *req, struct uring_creds *saved);
+void uring_personality_leave(struct uring_creds *saved);
+
+/* restrict.c */
+int uring_restrictions_register(struct uring_ctx *ctx, const void *arg,
+				unsigned nr);
+bool uring_register_allowed(const struct uring_ctx *ctx, unsigned opcode);
+bool uring_sqe_allowed(const struct uring_ctx *ctx, __u8 opcode, __u8 flags);
 
 /* register.c */
 int uring_register(unsigned fd, unsigned opcode, const void *arg,
