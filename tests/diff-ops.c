@@ -219,6 +219,18 @@ static void path_ops(struct diff_ctx *c)
 			DIFF_SUBMIT(c);
 		DIFF_WAIT_SORTED(c, 4);
 	}
+	/* A FIFO: a writer with no reader is ENXIO, a reader does not wait. */
+	snprintf(d, sizeof(d), "%s/fifo", c->dir);
+	mkfifo(d, 0600);
+	s = diff_sqe(c, 25 | FDRES);
+	io_uring_prep_openat(s, AT_FDCWD, d, O_WRONLY, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	s = diff_sqe(c, 26 | FDRES);
+	io_uring_prep_openat(s, AT_FDCWD, d, O_RDONLY, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	unlink(d);
 	close(dfd);
 }
 

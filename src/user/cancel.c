@@ -5,6 +5,10 @@
  * engine or the timer list are taken out; one running in a worker cannot
  * be stopped (-EALREADY), as with the kernel's io-wq.
  */
+#include <fcntl.h>
+
+#include "rsrc.h"
+#include "uaccess.h"
 #include "user.h"
 
 static bool cancel_all(const struct cancel_match *cm)
@@ -78,4 +82,117 @@ void uring_complete_cancelled(struct uring_req *list)
 		uring_req_complete(list, -ECANCELED, 0);
 		list = next;
 	}
+}
+
+static int sync_cancel_match(struct uring_ctx *ctx,
+			     const struct io_uring_sync_cancel_reg *sc,
+			     struct cancel_match *cm)
+{
+	*cm = (struct cancel_match){
+		.data = sc->addr,
+		.fd = sc->fd,
+		.opcode = sc->opcode,
+		.flags = sc->flags,
+	};
+	if (!(sc->flags & IORING_ASYNC_CANCEL_FD))
+		return 0;
+	/* FD_FIXED only means something together with FD. */
+	if (sc->flags & IORING_ASYNC_CANCEL_FD_FIXED) {
+		cm->node = rsrc_file_get(ctx, (unsigned)sc->fd);
+		return cm->node ? 0 : -EBADF;
+	}
+	return fcntl(sc->fd, F_GETFD) < 0 ? -EBADF : 0;
+}
+
+static bool pad_is_zero(const struct io_uring_sync_cancel_reg *sc)
+{
+	for (size_t i = 0; i < sizeof(sc->pad); i++)
+		if (sc->pad[i])
+			return false;
+	for (size_t i = 0; i < sizeof(sc->pad2) / sizeof(sc->pad2[0]); i++)
+		if (sc->pad2[i])
+			return false;
+	return true;
+}
+
+/* {-1, -1} waits forever; anything else is relative and not checked. */
+static bool sync_cancel_deadline(const struct __kernel_timespec *ts,
+				 struct timespec *deadline)
+{
+	long long ns;
+
+	if (ts->tv_sec == -1 && ts->tv_nsec == -1)
+		return false;
+	ns = ts->tv_sec * 1000000000LL + ts->tv_nsec;
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	if (ns > 0) {
+		deadline->tv_sec += ns / 1000000000LL;
+		deadline->tv_nsec += ns % 1000000000LL;
+		if (deadline->tv_nsec >= 1000000000L) {
+			deadline->tv_sec++;
+			deadline->tv_nsec -= 1000000000L;
+		}
+	}
+	return true;
+}
+
+/*
+ * A match still running in a worker is waited for: the lock is dropped
+ * while sleeping, so the worker can complete it, and the search repeats
+ * after every CQE until nothing is running or the timeout passes.
+ */
+static int sync_cancel_wait(struct uring_ctx *ctx, struct cancel_match *cm,
+			    const struct __kernel_timespec *timeout)
+{
+	struct timespec deadline;
+	bool has_deadline = sync_cancel_deadline(timeout, &deadline);
+	struct uring_req *cancelled;
+	int ret;
+
+	atomic_fetch_add(&ctx->cq_waiters, 1);
+	for (;;) {
+		unsigned seen = atomic_load_explicit(&ctx->cq_events,
+						     memory_order_acquire);
+
+		ret = uring_cancel(ctx, cm, &cancelled);
+		uring_complete_cancelled(cancelled);
+		if (ret != -EALREADY)
+			break;
+		pthread_mutex_unlock(&ctx->uring_lock);
+		ret = uring_cq_wait_event(ctx, seen,
+					  has_deadline ? &deadline : NULL);
+		pthread_mutex_lock(&ctx->uring_lock);
+		if (ret)
+			break;
+	}
+	atomic_fetch_sub(&ctx->cq_waiters, 1);
+	/* Whatever the retries found, the request is gone: success. */
+	return ret == -ENOENT || ret > 0 ? 0 : ret;
+}
+
+int uring_sync_cancel(struct uring_ctx *ctx, const void *arg, unsigned nr)
+{
+	struct io_uring_sync_cancel_reg sc;
+	struct uring_req *cancelled;
+	struct cancel_match cm;
+	int ret;
+
+	if (!arg || nr != 1)
+		return -EINVAL;
+	if (uring_copy_from_user(&sc, arg, sizeof(sc)))
+		return -EFAULT;
+	if (sc.flags & ~CANCEL_FLAGS)
+		return -EINVAL;
+	if (!pad_is_zero(&sc))
+		return -EINVAL;
+	ret = sync_cancel_match(ctx, &sc, &cm);
+	if (ret)
+		return ret;
+	ret = uring_cancel(ctx, &cm, &cancelled);
+	uring_complete_cancelled(cancelled);
+	if (ret == -EALREADY)
+		ret = sync_cancel_wait(ctx, &cm, &sc.timeout);
+	if (cm.node)
+		rsrc_node_put(cm.node);
+	return ret;
 }

@@ -30,6 +30,9 @@ struct iowq {
 	struct running *running;  /* requests workers are running now */
 	struct worker_arg *exited; /* workers that returned, to be joined */
 	bool stopping;
+	/* REGISTER_IOWQ_AFF: workers move to this set when aff_gen changes. */
+	cpu_set_t affinity;
+	unsigned aff_gen;
 };
 
 struct running {
@@ -40,6 +43,7 @@ struct running {
 struct worker_arg {
 	struct iowq *wq;
 	int cls;
+	unsigned aff_seen;
 	pthread_t thread;
 	struct worker_arg *next; /* on wq->exited once the worker returns */
 };
@@ -79,6 +83,17 @@ static struct uring_req *dequeue(struct iowq_class *c)
 	return req;
 }
 
+/* The caller holds wq->lock; an empty set is stored but cannot apply. */
+static void follow_affinity(struct iowq *wq, struct worker_arg *self)
+{
+	if (self->aff_seen == wq->aff_gen)
+		return;
+	self->aff_seen = wq->aff_gen;
+	if (CPU_COUNT(&wq->affinity))
+		pthread_setaffinity_np(pthread_self(), sizeof(wq->affinity),
+				       &wq->affinity);
+}
+
 static void *worker_main(void *p)
 {
 	struct worker_arg *arg = p;
@@ -92,8 +107,10 @@ static void *worker_main(void *p)
 	uring_eventfd_worker_thread();
 	pthread_mutex_lock(&wq->lock);
 	for (;;) {
-		struct uring_req *req = dequeue(c);
+		struct uring_req *req;
 
+		follow_affinity(wq, arg);
+		req = dequeue(c);
 		if (req) {
 			struct running self = {wq->running, req};
 
@@ -228,6 +245,29 @@ bool iowq_running(struct iowq *wq, bool (*match)(struct uring_req *, void *),
 		found = match(r->req, arg);
 	pthread_mutex_unlock(&wq->lock);
 	return found;
+}
+
+void iowq_set_affinity(struct iowq *wq, const cpu_set_t *set)
+{
+	pthread_mutex_lock(&wq->lock);
+	wq->affinity = *set;
+	wq->aff_gen++;
+	/* Idle workers wake up, move, and wait again. */
+	pthread_cond_broadcast(&wq->cls[0].work);
+	pthread_cond_broadcast(&wq->cls[1].work);
+	pthread_mutex_unlock(&wq->lock);
+}
+
+void iowq_set_max_workers(struct iowq *wq, const unsigned max[2],
+			  unsigned old[2])
+{
+	pthread_mutex_lock(&wq->lock);
+	for (int i = 0; i < 2; i++) {
+		old[i] = wq->cls[i].max_workers;
+		if (max[i])
+			wq->cls[i].max_workers = max[i];
+	}
+	pthread_mutex_unlock(&wq->lock);
 }
 
 /* Queued work is cancelled; running work finishes; workers exit. */

@@ -138,6 +138,7 @@ int uring_openat2_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 enum issue_result uring_openat_issue(struct uring_req *req, unsigned flags)
 {
 	struct open_how how = paths(req)->how;
+	bool nonblock_asked = how.flags & O_NONBLOCK;
 	long fd;
 
 	if (req->file_index)
@@ -145,12 +146,16 @@ enum issue_result uring_openat_issue(struct uring_req *req, unsigned flags)
 	if (flags & ISSUE_NONBLOCK) {
 		if (how.flags & (O_TRUNC | O_CREAT | __O_TMPFILE))
 			return ISSUE_PUNT;
+		/* Like the kernel's inline try: a FIFO opens without a peer. */
 		how.resolve |= RESOLVE_CACHED;
+		how.flags |= O_NONBLOCK;
 	}
 	fd = syscall(SYS_openat2, req->orig_fd, paths(req)->a, &how, sizeof(how));
 	if (fd < 0 && errno == EAGAIN && (flags & ISSUE_NONBLOCK) &&
 	    !(paths(req)->how.resolve & RESOLVE_CACHED))
 		return ISSUE_PUNT;
+	if (fd >= 0 && (flags & ISSUE_NONBLOCK) && !nonblock_asked)
+		fcntl((int)fd, F_SETFL, fcntl((int)fd, F_GETFL) & ~O_NONBLOCK);
 	req->res = fd < 0 ? -errno : (__s32)fd;
 	if (fd >= 0 && req->file_index)
 		req->res = rsrc_install_file(req->ctx, (int)fd, req->file_index);

@@ -13,10 +13,6 @@
 #define NOP_FLAGS                                                              \
 	(IORING_NOP_INJECT_RESULT | IORING_NOP_FILE | IORING_NOP_FIXED_FILE |  \
 	 IORING_NOP_FIXED_BUFFER | IORING_NOP_TW | IORING_NOP_CQE32)
-#define CANCEL_FLAGS                                                           \
-	(IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_FD |                    \
-	 IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_FD_FIXED |              \
-	 IORING_ASYNC_CANCEL_USERDATA | IORING_ASYNC_CANCEL_OP)
 #define MSG_RING_FLAGS (IORING_MSG_RING_CQE_SKIP | IORING_MSG_RING_FLAGS_PASS)
 #define MAX_BIDS_PER_BGID (1U << 16)
 

@@ -134,6 +134,14 @@ static int dispatch(struct uring_ctx *ctx, unsigned opcode, void *arg,
 		return uring_personality_unregister(ctx, arg, nr);
 	case IORING_REGISTER_RESTRICTIONS:
 		return uring_restrictions_register(ctx, arg, nr);
+	case IORING_REGISTER_SYNC_CANCEL:
+		return uring_sync_cancel(ctx, arg, nr);
+	case IORING_REGISTER_IOWQ_AFF:
+		return uring_iowq_aff_register(ctx, arg, nr);
+	case IORING_UNREGISTER_IOWQ_AFF:
+		return uring_iowq_aff_unregister(ctx, arg, nr);
+	case IORING_REGISTER_IOWQ_MAX_WORKERS:
+		return uring_iowq_max_workers(ctx, arg, nr);
 	case IORING_REGISTER_ZCRX_IFQ:
 		/* Zero-copy receive needs a NIC; the kernel refuses it here too. */
 		return -EINVAL;
@@ -170,6 +178,10 @@ bool uring_register_op_supported(unsigned opcode)
 	case IORING_UNREGISTER_PERSONALITY:
 	case IORING_REGISTER_RESTRICTIONS:
 	case IORING_REGISTER_SEND_MSG_RING:
+	case IORING_REGISTER_IOWQ_AFF:
+	case IORING_UNREGISTER_IOWQ_AFF:
+	case IORING_REGISTER_IOWQ_MAX_WORKERS:
+	case IORING_REGISTER_SYNC_CANCEL:
 	case IORING_REGISTER_ZCRX_IFQ:
 		return true;
 	}

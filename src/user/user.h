@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -295,6 +296,13 @@ void uring_personality_free_all(struct uring_ctx *ctx);
 int uring_personality_enter(struct uring_req *req, struct uring_creds *saved);
 void uring_personality_leave(struct uring_creds *saved);
 
+/* iowq_ctl.c */
+int uring_iowq_aff_register(struct uring_ctx *ctx, const void *arg,
+			    unsigned nr);
+int uring_iowq_aff_unregister(struct uring_ctx *ctx, const void *arg,
+			      unsigned nr);
+int uring_iowq_max_workers(struct uring_ctx *ctx, void *arg, unsigned nr);
+
 /* restrict.c */
 int uring_restrictions_register(struct uring_ctx *ctx, const void *arg,
 				unsigned nr);
@@ -318,6 +326,9 @@ unsigned uring_cq_ready(struct uring_ctx *ctx);
 /* wait.c */
 int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
 		    unsigned flags, const void *arg, size_t argsz);
+/* Sleep until a CQE is posted after seen, ETIME or EINTR. */
+int uring_cq_wait_event(struct uring_ctx *ctx, unsigned seen,
+			const struct timespec *deadline);
 
 /* iowq.c */
 struct iowq *iowq_create(struct uring_ctx *ctx);
@@ -326,11 +337,19 @@ void iowq_enqueue(struct iowq *wq, struct uring_req *req, bool bounded);
 /* Dequeue queued (not running) requests that match; returns a list. */
 struct uring_req *iowq_take(struct iowq *wq,
 			    bool (*match)(struct uring_req *, void *), void *arg);
+void iowq_set_affinity(struct iowq *wq, const cpu_set_t *set);
+/* Sets each non-zero limit; old[] receives the limits before. */
+void iowq_set_max_workers(struct iowq *wq, const unsigned max[2],
+			  unsigned old[2]);
 /* Whether a matching request is running in a worker right now. */
 bool iowq_running(struct iowq *wq, bool (*match)(struct uring_req *, void *),
 		  void *arg);
 
 /* cancel.c: matching requests by user_data, fd, opcode, or any. */
+#define CANCEL_FLAGS                                                           \
+	(IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_FD |                    \
+	 IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_FD_FIXED |              \
+	 IORING_ASYNC_CANCEL_USERDATA | IORING_ASYNC_CANCEL_OP)
 struct cancel_match {
 	__u64 data;
 	int fd;
@@ -346,6 +365,8 @@ bool uring_cancel_matches(struct uring_req *req, void *arg);
 int uring_cancel(struct uring_ctx *ctx, struct cancel_match *cm,
 		 struct uring_req **cancelled);
 void uring_complete_cancelled(struct uring_req *list);
+/* REGISTER_SYNC_CANCEL; called with ctx->uring_lock held. */
+int uring_sync_cancel(struct uring_ctx *ctx, const void *arg, unsigned nr);
 
 /* op_timeout.c */
 void uring_count_timeouts_check(struct uring_ctx *ctx);

@@ -130,8 +130,11 @@ static int parse_args(const struct uring_ctx *ctx, unsigned flags,
 	return 0;
 }
 
-/* Sleep until the futex word moves, a deadline passes, or a signal. */
-static int futex_wait_until(struct uring_ctx *ctx, unsigned seen,
+/*
+ * Sleep until the futex word moves from seen, a deadline passes (ETIME),
+ * or a signal (EINTR). Callers count themselves in cq_waiters first.
+ */
+int uring_cq_wait_event(struct uring_ctx *ctx, unsigned seen,
 			    const struct timespec *deadline)
 {
 	long ret;
@@ -186,7 +189,7 @@ int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
 			ret = -ETIME;
 			break;
 		}
-		ret = futex_wait_until(ctx, seen, until);
+		ret = uring_cq_wait_event(ctx, seen, until);
 		if (ret == -EINTR)
 			break;
 	}
