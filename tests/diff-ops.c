@@ -384,6 +384,73 @@ static void splice_tee_buffers(struct diff_ctx *c)
 	close(p2[1]);
 }
 
+/* Recv and read from a buffer ring: plain, incremental, and MMAP'd. */
+static void buffer_rings(struct diff_ctx *c)
+{
+	static char bufs[4][64];
+	uint16_t head = 0;
+	struct io_uring_buf_ring *br, *inc;
+	struct io_uring_sqe *s;
+	int err;
+
+	br = io_uring_setup_buf_ring(&c->ring, 2, 3, IOU_PBUF_RING_MMAP, &err);
+	inc = io_uring_setup_buf_ring(&c->ring, 2, 4, IOU_PBUF_RING_INC, &err);
+	REQUIRE_EQ(br && inc, 1);
+	io_uring_buf_ring_add(br, bufs[0], 64, 10, io_uring_buf_ring_mask(2), 0);
+	io_uring_buf_ring_add(br, bufs[1], 64, 11, io_uring_buf_ring_mask(2), 1);
+	io_uring_buf_ring_advance(br, 2);
+	io_uring_buf_ring_add(inc, bufs[2], 8, 20, io_uring_buf_ring_mask(2), 0);
+	io_uring_buf_ring_advance(inc, 1);
+	/* Two recvs and a read take the ring in order; the third: ENOBUFS. */
+	REQUIRE_EQ(write(c->sock[0], "ring", 4), 4);
+	s = diff_sqe(c, 1);
+	io_uring_prep_recv(s, c->sock[1], NULL, 0, 0);
+	s->flags = IOSQE_BUFFER_SELECT;
+	s->buf_group = 3;
+	s = diff_sqe(c, 2);
+	io_uring_prep_read(s, c->file, NULL, 5, 0);
+	s->flags = IOSQE_BUFFER_SELECT;
+	s->buf_group = 3;
+	s = diff_sqe(c, 3);
+	io_uring_prep_read(s, c->file, NULL, 5, 0);
+	s->flags = IOSQE_BUFFER_SELECT;
+	s->buf_group = 3;
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 3);
+	diff_ret(c, memcmp(bufs[0], "ring", 4), __LINE__);
+	diff_ret(c, io_uring_buf_ring_head(&c->ring, 3, &head), __LINE__);
+	diff_ret(c, head, __LINE__);
+	/* Incremental: 3 then 5 bytes use the 8-byte buffer, then it is gone. */
+	REQUIRE_EQ(write(c->sock[0], "abc", 3), 3);
+	s = diff_sqe(c, 4);
+	io_uring_prep_recv(s, c->sock[1], NULL, 0, 0);
+	s->flags = IOSQE_BUFFER_SELECT;
+	s->buf_group = 4;
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	REQUIRE_EQ(write(c->sock[0], "defghij", 7), 7);
+	s = diff_sqe(c, 5);
+	io_uring_prep_recv(s, c->sock[1], NULL, 0, 0);
+	s->flags = IOSQE_BUFFER_SELECT;
+	s->buf_group = 4;
+	s = diff_sqe(c, 6);
+	io_uring_prep_recv(s, c->sock[1], NULL, 0, 0);
+	s->flags = IOSQE_BUFFER_SELECT;
+	s->buf_group = 4;
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 2);
+	diff_ret(c, memcmp(bufs[2], "abcdefgh", 8), __LINE__);
+	diff_ret(c, io_uring_buf_ring_head(&c->ring, 4, &head), __LINE__);
+	diff_ret(c, head, __LINE__);
+	/* PROVIDE_BUFFERS into a ring group is refused. */
+	s = diff_sqe(c, 7);
+	io_uring_prep_provide_buffers(s, bufs[3], 64, 1, 3, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	diff_ret(c, io_uring_free_buf_ring(&c->ring, br, 2, 3), __LINE__);
+	diff_ret(c, io_uring_free_buf_ring(&c->ring, inc, 2, 4), __LINE__);
+}
+
 static void msg_ring(struct diff_ctx *c)
 {
 	struct io_uring_sqe *s;
@@ -470,6 +537,7 @@ static const struct diff_scenario scenarios[] = {
 	{"sockets", 0, 0, sockets, 0},
 	{"splice, tee, provided buffers", 0, 0, splice_tee_buffers, 0},
 	{"msg_ring", 0, 0, msg_ring, 0},
+	{"buffer rings", 0, 0, buffer_rings, 0},
 	{"reads and writes with SQPOLL", IORING_SETUP_SQPOLL, 0, reads_writes, 0},
 };
 

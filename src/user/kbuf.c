@@ -1,9 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Legacy provided buffers: groups of buffers handed out first-in,
- * first-out (as 6.18 does), consumed by requests with IOSQE_BUFFER_SELECT.
+ * Provided buffers. Legacy groups hand out buffers first-in, first-out
+ * (as 6.18 does). A buffer ring is the application's (or, with
+ * IOU_PBUF_RING_MMAP, our memfd's) ring of entries: we read from our
+ * head up to its tail. Requests issued in parallel here, where the
+ * kernel serialises them on its ring lock, so a ring's head entry is
+ * reserved by one request at a time until it is used or given back.
  */
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernel/syscall.h"
+#include "uaccess.h"
 
 #include "kbuf.h"
 
@@ -17,11 +28,19 @@ struct kbuf {
 struct kbuf_group {
 	struct kbuf_group *next;
 	__u16 bgid;
-	struct kbuf *head, *tail;
+	struct kbuf *head, *tail; /* legacy buffers */
+	/* Buffer ring (REGISTER_PBUF_RING). */
+	bool is_ring, inc, reserved;
+	struct io_uring_buf_ring *br;
+	__u16 ring_head, mask;
+	size_t ring_len;
+	bool mapped; /* br is our mapping of the ring memfd */
 };
 
 /* One lock for all groups of all rings: selection is short. */
 static pthread_mutex_t kbuf_lock = PTHREAD_MUTEX_INITIALIZER;
+/* A reserved ring entry was used or given back. */
+static pthread_cond_t kbuf_released = PTHREAD_COND_INITIALIZER;
 
 struct kbuf_table {
 	struct uring_ctx *ctx;
@@ -58,51 +77,171 @@ static struct kbuf_group **group_slot(struct uring_ctx *ctx, __u16 bgid,
 	return gp;
 }
 
-int kbuf_select(struct uring_ctx *ctx, __u16 bgid, struct kbuf_selected *out)
+static int legacy_take(struct kbuf_group *g, struct uring_req *req)
 {
-	struct kbuf_group **gp;
-	struct kbuf *b = NULL;
+	struct kbuf *b = g->head;
 
-	pthread_mutex_lock(&kbuf_lock);
-	gp = group_slot(ctx, bgid, false);
-	if (gp && (b = (*gp)->head)) {
-		(*gp)->head = b->next;
-		if (!(*gp)->head)
-			(*gp)->tail = NULL;
-	}
-	pthread_mutex_unlock(&kbuf_lock);
 	if (!b)
 		return -ENOBUFS;
-	out->addr = (void *)(uintptr_t)b->addr;
-	out->len = b->len;
-	out->bid = b->bid;
-	out->bgid = bgid;
+	g->head = b->next;
+	if (!g->head)
+		g->tail = NULL;
+	req->kbuf_addr = (void *)(uintptr_t)b->addr;
+	req->kbuf_len = b->len;
+	req->kbuf_bid = b->bid;
+	req->kbuf_state = KBUF_LEGACY;
 	free(b);
 	return 0;
 }
 
-void kbuf_recycle(struct uring_ctx *ctx, const struct kbuf_selected *sel)
+static void legacy_give_back(struct uring_req *req)
 {
 	struct kbuf *b = malloc(sizeof(*b));
-	struct kbuf_group **gp;
+	struct kbuf_group **gp = group_slot(req->ctx, req->kbuf_bgid, true);
 
-	if (!b)
+	if (!b || !gp) {
+		free(b);
 		return;
-	b->addr = (uintptr_t)sel->addr;
-	b->len = sel->len;
-	b->bid = sel->bid;
+	}
+	b->addr = (uintptr_t)req->kbuf_addr;
+	b->len = req->kbuf_len;
+	b->bid = req->kbuf_bid;
+	/* Back at the front: it is the one the retry should get. */
+	b->next = (*gp)->head;
+	(*gp)->head = b;
+	if (!(*gp)->tail)
+		(*gp)->tail = b;
+}
+
+static struct io_uring_buf *ring_head_entry(struct kbuf_group *g)
+{
+	return &g->br->bufs[g->ring_head & g->mask];
+}
+
+/*
+ * Consume used bytes of the head entry. An incremental ring keeps the
+ * entry, moved past the bytes used, until it is empty; returns whether
+ * the buffer is finished (no IORING_CQE_F_BUF_MORE).
+ */
+static bool ring_commit(struct kbuf_group *g, unsigned used)
+{
+	struct io_uring_buf *b = ring_head_entry(g);
+	__u32 len = __atomic_load_n(&b->len, __ATOMIC_RELAXED);
+
+	if (!g->inc) {
+		g->ring_head++;
+		return true;
+	}
+	if (!used)
+		return true; /* nothing moved, and the kernel keeps the entry */
+	if (used < len) {
+		__atomic_store_n(&b->addr, b->addr + used, __ATOMIC_RELAXED);
+		__atomic_store_n(&b->len, len - used, __ATOMIC_RELAXED);
+		return false;
+	}
+	__atomic_store_n(&b->len, 0, __ATOMIC_RELAXED);
+	g->ring_head++;
+	return true;
+}
+
+static int ring_take(struct kbuf_group *g, struct uring_req *req,
+		     bool commit_now)
+{
+	__u16 tail = __atomic_load_n(&g->br->tail, __ATOMIC_ACQUIRE);
+	struct io_uring_buf *b;
+
+	if (tail == g->ring_head)
+		return -ENOBUFS;
+	b = ring_head_entry(g);
+	req->kbuf_addr = (void *)(uintptr_t)__atomic_load_n(&b->addr,
+							   __ATOMIC_RELAXED);
+	req->kbuf_len = __atomic_load_n(&b->len, __ATOMIC_RELAXED);
+	req->kbuf_bid = __atomic_load_n(&b->bid, __ATOMIC_RELAXED);
+	if (commit_now) {
+		unsigned want = req->len && req->len < req->kbuf_len
+					? req->len
+					: req->kbuf_len;
+
+		req->kbuf_more = !ring_commit(g, want);
+		req->kbuf_state = KBUF_RING_COMMITTED;
+	} else {
+		g->reserved = true;
+		req->kbuf_state = KBUF_RING_RESERVED;
+	}
+	return 0;
+}
+
+int kbuf_take(struct uring_req *req, bool commit_now)
+{
+	struct kbuf_group **gp;
+	int ret = -ENOBUFS;
+
 	pthread_mutex_lock(&kbuf_lock);
-	gp = group_slot(ctx, sel->bgid, true);
-	if (gp) {
-		/* Back at the front: it is the one the retry should get. */
-		b->next = (*gp)->head;
-		(*gp)->head = b;
-		if (!(*gp)->tail)
-			(*gp)->tail = b;
-		b = NULL;
+	for (;;) {
+		gp = group_slot(req->ctx, req->kbuf_bgid, false);
+		if (!gp || !(*gp)->is_ring || !(*gp)->reserved)
+			break;
+		pthread_cond_wait(&kbuf_released, &kbuf_lock);
+	}
+	if (gp)
+		ret = (*gp)->is_ring ? ring_take(*gp, req, commit_now)
+				     : legacy_take(*gp, req);
+	pthread_mutex_unlock(&kbuf_lock);
+	req->has_kbuf = !ret;
+	return ret;
+}
+
+/* The caller holds kbuf_lock; the group outlives the reservation. */
+static struct kbuf_group *reserved_group(struct uring_req *req)
+{
+	struct kbuf_group **gp = group_slot(req->ctx, req->kbuf_bgid, false);
+
+	return gp && (*gp)->is_ring && (*gp)->reserved ? *gp : NULL;
+}
+
+__u32 kbuf_done(struct uring_req *req, unsigned used)
+{
+	bool more = false;
+
+	if (!req->has_kbuf)
+		return 0;
+	pthread_mutex_lock(&kbuf_lock);
+	if (req->kbuf_state == KBUF_RING_RESERVED) {
+		struct kbuf_group *g = reserved_group(req);
+
+		if (g) {
+			more = !ring_commit(g, used);
+			g->reserved = false;
+			pthread_cond_broadcast(&kbuf_released);
+		}
+	} else if (req->kbuf_state == KBUF_RING_COMMITTED) {
+		more = req->kbuf_more;
 	}
 	pthread_mutex_unlock(&kbuf_lock);
-	free(b);
+	req->has_kbuf = false;
+	return IORING_CQE_F_BUFFER |
+	       ((__u32)req->kbuf_bid << IORING_CQE_BUFFER_SHIFT) |
+	       (more ? IORING_CQE_F_BUF_MORE : 0);
+}
+
+void kbuf_drop(struct uring_req *req)
+{
+	/* A committed ring buffer stays with the request for its retry. */
+	if (!req->has_kbuf || req->kbuf_state == KBUF_RING_COMMITTED)
+		return;
+	pthread_mutex_lock(&kbuf_lock);
+	if (req->kbuf_state == KBUF_LEGACY) {
+		legacy_give_back(req);
+	} else {
+		struct kbuf_group *g = reserved_group(req);
+
+		if (g) {
+			g->reserved = false;
+			pthread_cond_broadcast(&kbuf_released);
+		}
+	}
+	pthread_mutex_unlock(&kbuf_lock);
+	req->has_kbuf = false;
 }
 
 int kbuf_provide(struct uring_ctx *ctx, __u16 bgid, __u64 addr, __u32 len,
@@ -113,6 +252,10 @@ int kbuf_provide(struct uring_ctx *ctx, __u16 bgid, __u64 addr, __u32 len,
 
 	pthread_mutex_lock(&kbuf_lock);
 	gp = group_slot(ctx, bgid, true);
+	if (gp && (*gp)->is_ring) {
+		pthread_mutex_unlock(&kbuf_lock);
+		return -EINVAL; /* a ring group takes no legacy buffers */
+	}
 	for (__u32 i = 0; gp && i < nbufs; i++) {
 		struct kbuf *b = malloc(sizeof(*b));
 
@@ -143,9 +286,9 @@ int kbuf_remove(struct uring_ctx *ctx, __u16 bgid, __u32 nbufs)
 
 	pthread_mutex_lock(&kbuf_lock);
 	gp = group_slot(ctx, bgid, false);
-	if (!gp) {
+	if (!gp || (*gp)->is_ring) {
 		pthread_mutex_unlock(&kbuf_lock);
-		return -ENOENT;
+		return gp ? -EINVAL : -ENOENT;
 	}
 	while ((unsigned)removed < nbufs && (*gp)->head) {
 		struct kbuf *b = (*gp)->head;
@@ -158,6 +301,19 @@ int kbuf_remove(struct uring_ctx *ctx, __u16 bgid, __u32 nbufs)
 		(*gp)->tail = NULL;
 	pthread_mutex_unlock(&kbuf_lock);
 	return removed;
+}
+
+static void group_free(struct kbuf_group *g)
+{
+	while (g->head) {
+		struct kbuf *b = g->head;
+
+		g->head = b->next;
+		free(b);
+	}
+	if (g->mapped)
+		kernel_munmap(g->br, g->ring_len);
+	free(g);
 }
 
 void kbuf_free_all(struct uring_ctx *ctx)
@@ -175,16 +331,217 @@ void kbuf_free_all(struct uring_ctx *ctx)
 			struct kbuf_group *g = t->groups;
 
 			t->groups = g->next;
-			while (g->head) {
-				struct kbuf *b = g->head;
-
-				g->head = b->next;
-				free(b);
-			}
-			free(g);
+			group_free(g);
 		}
 		free(t);
 		break;
 	}
 	pthread_mutex_unlock(&kbuf_lock);
+}
+
+/* ---------------------------------------------------------------- */
+/* REGISTER_PBUF_RING, UNREGISTER_PBUF_RING, PBUF_STATUS (§3.22, 3.23, 3.26) */
+
+#define PBUF_FLAGS (IOU_PBUF_RING_MMAP | IOU_PBUF_RING_INC)
+#define PAGE_SIZE_BYTES 4096UL
+
+static bool resv_zero(const __u32 *resv, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (resv[i])
+			return false;
+	return true;
+}
+
+static off_t pbuf_mmap_offset(__u16 bgid)
+{
+	return (off_t)(IORING_OFF_PBUF_RING |
+		       ((__u64)bgid << IORING_OFF_PBUF_SHIFT));
+}
+
+/*
+ * With IOU_PBUF_RING_MMAP the ring lives in the ring's memfd at the
+ * offset the application maps; fresh (punched) pages start zeroed.
+ */
+static int map_pbuf_ring(struct uring_ctx *ctx, struct kbuf_group *g)
+{
+	off_t off = pbuf_mmap_offset(g->bgid);
+	struct stat st;
+	void *p;
+
+	if (fstat(ctx->fd, &st))
+		return -ENOMEM;
+	if (st.st_size < off + (off_t)g->ring_len &&
+	    ftruncate(ctx->fd, off + (off_t)g->ring_len))
+		return -ENOMEM;
+	p = kernel_mmap(NULL, g->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			ctx->fd, off);
+	if (kernel_mmap_failed(p))
+		return -ENOMEM;
+	g->br = p;
+	g->mapped = true;
+	return 0;
+}
+
+static void unmap_pbuf_ring(struct uring_ctx *ctx, struct kbuf_group *g)
+{
+	kernel_munmap(g->br, g->ring_len);
+	g->mapped = false;
+	/* The next registration of this bgid must see zeroes again. */
+	fallocate(ctx->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		  pbuf_mmap_offset(g->bgid), (off_t)g->ring_len);
+}
+
+/* The application's ring memory: present and readable, as pinning needs. */
+static int check_user_ring(const struct io_uring_buf_reg *reg, size_t len)
+{
+	char probe;
+
+	if (!reg->ring_addr)
+		return -EFAULT;
+	if (reg->ring_addr & (PAGE_SIZE_BYTES - 1))
+		return -EINVAL;
+	if (reg->ring_addr + len < reg->ring_addr)
+		return -EOVERFLOW;
+	for (size_t at = 0; at < len; at += PAGE_SIZE_BYTES)
+		if (uring_copy_from_user(&probe,
+					 (char *)(uintptr_t)reg->ring_addr + at, 1))
+			return -EFAULT;
+	return 0;
+}
+
+static int pbuf_reg_check(const struct io_uring_buf_reg *reg)
+{
+	if (!resv_zero(reg->resv, sizeof(reg->resv) / sizeof(reg->resv[0])))
+		return -EINVAL;
+	if (reg->min_left && !(reg->flags & IOU_PBUF_RING_INC))
+		return -EINVAL;
+	if (reg->flags & ~PBUF_FLAGS)
+		return -EINVAL;
+	if (!reg->ring_entries || (reg->ring_entries & (reg->ring_entries - 1)) ||
+	    reg->ring_entries >= 65536)
+		return -EINVAL;
+	return 0;
+}
+
+static int install_ring(struct uring_ctx *ctx, struct kbuf_group *g,
+			const struct io_uring_buf_reg *reg)
+{
+	g->ring_len = (reg->ring_entries * sizeof(struct io_uring_buf) +
+		       PAGE_SIZE_BYTES - 1) & ~(PAGE_SIZE_BYTES - 1);
+	if (reg->flags & IOU_PBUF_RING_MMAP) {
+		int ret = map_pbuf_ring(ctx, g);
+
+		if (ret)
+			return ret;
+	} else {
+		int ret = check_user_ring(reg, g->ring_len);
+
+		if (ret)
+			return ret;
+		g->br = (struct io_uring_buf_ring *)(uintptr_t)reg->ring_addr;
+	}
+	g->is_ring = true;
+	g->inc = reg->flags & IOU_PBUF_RING_INC;
+	g->mask = (__u16)(reg->ring_entries - 1);
+	g->ring_head = 0;
+	return 0;
+}
+
+int uring_pbuf_ring_register(struct uring_ctx *ctx, const void *arg,
+			     unsigned nr)
+{
+	struct io_uring_buf_reg reg;
+	struct kbuf_group **gp;
+	int ret;
+
+	if (!arg || nr != 1)
+		return -EINVAL;
+	if (uring_copy_from_user(&reg, arg, sizeof(reg)))
+		return -EFAULT;
+	ret = pbuf_reg_check(&reg);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&kbuf_lock);
+	gp = group_slot(ctx, reg.bgid, false);
+	/* An emptied legacy group is replaced; anything else is in use. */
+	if (gp && ((*gp)->is_ring || (*gp)->head)) {
+		ret = -EEXIST;
+	} else if (!gp && !(gp = group_slot(ctx, reg.bgid, true))) {
+		ret = -ENOMEM;
+	} else {
+		ret = install_ring(ctx, *gp, &reg);
+		if (ret) {
+			struct kbuf_group *g = *gp;
+
+			*gp = g->next;
+			free(g);
+		}
+	}
+	pthread_mutex_unlock(&kbuf_lock);
+	return ret;
+}
+
+int uring_pbuf_ring_unregister(struct uring_ctx *ctx, const void *arg,
+			       unsigned nr)
+{
+	struct io_uring_buf_reg reg;
+	struct kbuf_group **gp, *g;
+
+	if (!arg || nr != 1)
+		return -EINVAL;
+	if (uring_copy_from_user(&reg, arg, sizeof(reg)))
+		return -EFAULT;
+	/* min_left is ignored here; the rest of the reserved bytes are not. */
+	if (!resv_zero(reg.resv, sizeof(reg.resv) / sizeof(reg.resv[0])) ||
+	    reg.flags)
+		return -EINVAL;
+	pthread_mutex_lock(&kbuf_lock);
+	gp = group_slot(ctx, reg.bgid, false);
+	if (!gp || !(*gp)->is_ring) {
+		pthread_mutex_unlock(&kbuf_lock);
+		return gp ? -EINVAL : -ENOENT;
+	}
+	/* A request using the head entry finishes with it first. */
+	while ((gp = group_slot(ctx, reg.bgid, false)) && (*gp)->reserved)
+		pthread_cond_wait(&kbuf_released, &kbuf_lock);
+	if (!gp) {
+		pthread_mutex_unlock(&kbuf_lock);
+		return -ENOENT;
+	}
+	g = *gp;
+	*gp = g->next;
+	if (g->mapped)
+		unmap_pbuf_ring(ctx, g);
+	free(g);
+	pthread_mutex_unlock(&kbuf_lock);
+	return 0;
+}
+
+int uring_pbuf_status(struct uring_ctx *ctx, void *arg, unsigned nr)
+{
+	struct io_uring_buf_status st;
+	struct kbuf_group **gp;
+	int ret = 0;
+
+	if (!arg || nr != 1)
+		return -EINVAL;
+	if (uring_copy_from_user(&st, arg, sizeof(st)))
+		return -EFAULT;
+	if (!resv_zero(st.resv, sizeof(st.resv) / sizeof(st.resv[0])))
+		return -EINVAL;
+	pthread_mutex_lock(&kbuf_lock);
+	gp = st.buf_group > 0xffff
+		     ? NULL
+		     : group_slot(ctx, (__u16)st.buf_group, false);
+	if (!gp)
+		ret = -ENOENT;
+	else if (!(*gp)->is_ring)
+		ret = -EINVAL;
+	else
+		st.head = (*gp)->ring_head;
+	pthread_mutex_unlock(&kbuf_lock);
+	if (!ret && uring_copy_to_user(arg, &st, sizeof(st)))
+		ret = -EFAULT;
+	return ret;
 }

@@ -1,24 +1,39 @@
 /* SPDX-License-Identifier: MIT */
-/* Provided buffers (PROVIDE_BUFFERS / REMOVE_BUFFERS) and selection. */
+/*
+ * Provided buffers: legacy groups (PROVIDE_BUFFERS / REMOVE_BUFFERS) and
+ * buffer rings (REGISTER_PBUF_RING), and selection for IOSQE_BUFFER_SELECT.
+ */
 #ifndef ANYRING_KBUF_H
 #define ANYRING_KBUF_H
 
 #include "user.h"
 
-struct kbuf_selected {
-	void *addr;
-	__u32 len;
-	__u16 bid;
-	__u16 bgid;
+enum kbuf_state {
+	KBUF_LEGACY,         /* taken off a legacy list */
+	KBUF_RING_RESERVED,  /* the ring entry at head, consumed on success */
+	KBUF_RING_COMMITTED, /* the ring head already moved past it */
 };
 
-/* Take a buffer of group bgid for req: 0, or -ENOBUFS. */
-int kbuf_select(struct uring_ctx *ctx, __u16 bgid, struct kbuf_selected *out);
-/* Give an unused selected buffer back (the request will retry). */
-void kbuf_recycle(struct uring_ctx *ctx, const struct kbuf_selected *sel);
+/*
+ * Select a buffer of req->kbuf_bgid into req: 0, or -ENOBUFS. A ring
+ * buffer is committed at once when commit_now (a file that cannot poll,
+ * as in the kernel), else reserved until kbuf_done or kbuf_drop.
+ */
+int kbuf_take(struct uring_req *req, bool commit_now);
+/* The request used the buffer (used bytes): the CQE flags to post. */
+__u32 kbuf_done(struct uring_req *req, unsigned used);
+/* The request did not use it: back to the group (a retry selects again). */
+void kbuf_drop(struct uring_req *req);
+
 int kbuf_provide(struct uring_ctx *ctx, __u16 bgid, __u64 addr, __u32 len,
 		 __u32 nbufs, __u16 first_bid);
 int kbuf_remove(struct uring_ctx *ctx, __u16 bgid, __u32 nbufs);
 void kbuf_free_all(struct uring_ctx *ctx);
+
+int uring_pbuf_ring_register(struct uring_ctx *ctx, const void *arg,
+			     unsigned nr);
+int uring_pbuf_ring_unregister(struct uring_ctx *ctx, const void *arg,
+			       unsigned nr);
+int uring_pbuf_status(struct uring_ctx *ctx, void *arg, unsigned nr);
 
 #endif

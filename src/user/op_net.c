@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -161,14 +162,16 @@ int uring_sendrecv_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 	return 0;
 }
 
-static void drop_kbuf(struct uring_req *req)
+/* The kernel tells a stream reader that more data is already queued. */
+static __u32 sock_nonempty(int fd)
 {
-	struct kbuf_selected sel = {req->kbuf_addr, req->kbuf_len,
-				    req->kbuf_bid, req->kbuf_bgid};
+	int type = 0, queued = 0;
+	socklen_t len = sizeof(type);
 
-	if (req->has_kbuf)
-		kbuf_recycle(req->ctx, &sel);
-	req->has_kbuf = false;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
+	    type != SOCK_STREAM || ioctl(fd, FIONREAD, &queued))
+		return 0;
+	return queued > 0 ? IORING_CQE_F_SOCK_NONEMPTY : 0;
 }
 
 enum issue_result uring_sendrecv_issue(struct uring_req *req, unsigned flags)
@@ -188,19 +191,13 @@ enum issue_result uring_sendrecv_issue(struct uring_req *req, unsigned flags)
 	}
 	for (;;) {
 		if (req->flags & IOSQE_BUFFER_SELECT) {
-			struct kbuf_selected sel;
-
 			if (!req->has_kbuf) {
-				int err = kbuf_select(req->ctx, req->kbuf_bgid, &sel);
+				int err = kbuf_take(req, false);
 
 				if (err) {
 					req->res = err;
 					return ISSUE_DONE;
 				}
-				req->kbuf_addr = sel.addr;
-				req->kbuf_len = sel.len;
-				req->kbuf_bid = sel.bid;
-				req->has_kbuf = true;
 			}
 			buf = req->kbuf_addr;
 			len = req->len && req->len < req->kbuf_len ? req->len
@@ -218,7 +215,7 @@ enum issue_result uring_sendrecv_issue(struct uring_req *req, unsigned flags)
 			ret = recv(req->fd, buf + req->done_io, len - req->done_io,
 				   (int)req->op_flags | MSG_DONTWAIT);
 		if (ret < 0 && errno == EAGAIN && !user_nowait) {
-			drop_kbuf(req);
+			kbuf_drop(req);
 			req->poll_mask = is_send ? POLLOUT : POLLIN;
 			return ISSUE_POLL;
 		}
@@ -237,12 +234,12 @@ enum issue_result uring_sendrecv_issue(struct uring_req *req, unsigned flags)
 		req->cflags = 0;
 		/* Unlike a read, a recv that gets nothing gives its buffer back. */
 		if (req->has_kbuf && ret > 0) {
-			req->cflags = IORING_CQE_F_BUFFER |
-				      ((__u32)req->kbuf_bid << IORING_CQE_BUFFER_SHIFT);
-			req->has_kbuf = false;
+			req->cflags = kbuf_done(req, (unsigned)ret);
 		} else {
-			drop_kbuf(req);
+			kbuf_drop(req);
 		}
+		if (!is_send && ret >= 0)
+			req->cflags |= sock_nonempty(req->fd);
 		if (multishot && ret > 0) {
 			uring_req_complete(req, req->res, req->cflags | IORING_CQE_F_MORE);
 			continue;

@@ -108,6 +108,13 @@ int uring_rw_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 				    req->nr_iov * sizeof(struct iovec));
 }
 
+static bool pollable(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+}
+
 /* Where the data goes: the iovec array, the buffer, or a provided one. */
 static int rw_buffers(struct uring_req *req, struct iovec *one,
 		      struct iovec **iov, int *nr)
@@ -116,15 +123,10 @@ static int rw_buffers(struct uring_req *req, struct iovec *one,
 		return import_fixed(req, one, iov, nr);
 	if (req->flags & IOSQE_BUFFER_SELECT) {
 		if (!req->has_kbuf) {
-			struct kbuf_selected sel;
-			int ret = kbuf_select(req->ctx, req->kbuf_bgid, &sel);
+			int ret = kbuf_take(req, !pollable(req->fd));
 
 			if (ret)
 				return ret;
-			req->kbuf_addr = sel.addr;
-			req->kbuf_len = sel.len;
-			req->kbuf_bid = sel.bid;
-			req->has_kbuf = true;
 		}
 		one->iov_base = req->kbuf_addr;
 		one->iov_len = req->len && req->len < req->kbuf_len
@@ -146,22 +148,6 @@ static int rw_buffers(struct uring_req *req, struct iovec *one,
 	return 0;
 }
 
-static void release_kbuf(struct uring_req *req)
-{
-	struct kbuf_selected sel = {req->kbuf_addr, req->kbuf_len,
-				    req->kbuf_bid, req->kbuf_bgid};
-
-	if (req->has_kbuf)
-		kbuf_recycle(req->ctx, &sel);
-	req->has_kbuf = false;
-}
-
-static bool pollable(int fd)
-{
-	struct stat st;
-
-	return !fstat(fd, &st) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
-}
 
 /*
  * Buffered writes to regular files go to a worker, as io_uring does on
@@ -212,31 +198,30 @@ enum issue_result uring_rw_issue(struct uring_req *req, unsigned flags)
 	n = do_rw(req, iov, nr, off, user_flags | RWF_NOWAIT);
 	if (n == -EAGAIN && !(user_flags & RWF_NOWAIT)) {
 		if (pollable(req->fd)) {
-			release_kbuf(req);
+			kbuf_drop(req);
 			req->poll_mask = is_read(req) ? POLLIN : POLLOUT;
 			return ISSUE_POLL;
 		}
 		if (flags & ISSUE_NONBLOCK) {
-			release_kbuf(req);
+			kbuf_drop(req);
 			return ISSUE_PUNT;
 		}
 		n = do_rw(req, iov, nr, off, user_flags);
 	} else if (n == -EOPNOTSUPP && !(user_flags & RWF_NOWAIT)) {
 		/* The file cannot do non-blocking I/O: a worker blocks. */
 		if (flags & ISSUE_NONBLOCK) {
-			release_kbuf(req);
+			kbuf_drop(req);
 			return ISSUE_PUNT;
 		}
 		n = do_rw(req, iov, nr, off, user_flags);
 	}
 	req->res = (__s32)n;
-	if (req->has_kbuf && n >= 0) {
-		req->cflags = IORING_CQE_F_BUFFER |
-			      ((__u32)req->kbuf_bid << IORING_CQE_BUFFER_SHIFT);
-		req->has_kbuf = false;
-	} else {
-		release_kbuf(req);
-	}
+	/* A committed ring buffer goes back to the application even on error. */
+	if (req->has_kbuf &&
+	    (n >= 0 || req->kbuf_state == KBUF_RING_COMMITTED))
+		req->cflags = kbuf_done(req, n > 0 ? (unsigned)n : 0);
+	else
+		kbuf_drop(req);
 	/* A short transfer breaks a link, as in the kernel. */
 	if (n >= 0 && !(req->flags & IOSQE_BUFFER_SELECT)) {
 		size_t want = 0;

@@ -11,6 +11,7 @@
 
 #include "kernel/syscall.h"
 #include "uaccess.h"
+#include "kbuf.h"
 #include "rsrc.h"
 #include "user.h"
 
@@ -136,6 +137,12 @@ static int dispatch(struct uring_ctx *ctx, unsigned opcode, void *arg,
 		return uring_restrictions_register(ctx, arg, nr);
 	case IORING_REGISTER_SYNC_CANCEL:
 		return uring_sync_cancel(ctx, arg, nr);
+	case IORING_REGISTER_PBUF_RING:
+		return uring_pbuf_ring_register(ctx, arg, nr);
+	case IORING_UNREGISTER_PBUF_RING:
+		return uring_pbuf_ring_unregister(ctx, arg, nr);
+	case IORING_REGISTER_PBUF_STATUS:
+		return uring_pbuf_status(ctx, arg, nr);
 	case IORING_REGISTER_IOWQ_AFF:
 		return uring_iowq_aff_register(ctx, arg, nr);
 	case IORING_UNREGISTER_IOWQ_AFF:
@@ -182,6 +189,9 @@ bool uring_register_op_supported(unsigned opcode)
 	case IORING_UNREGISTER_IOWQ_AFF:
 	case IORING_REGISTER_IOWQ_MAX_WORKERS:
 	case IORING_REGISTER_SYNC_CANCEL:
+	case IORING_REGISTER_PBUF_RING:
+	case IORING_UNREGISTER_PBUF_RING:
+	case IORING_REGISTER_PBUF_STATUS:
 	case IORING_REGISTER_ZCRX_IFQ:
 		return true;
 	}

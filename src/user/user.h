@@ -86,6 +86,8 @@ struct uring_req {
 	__u32 kbuf_len;
 	__u16 kbuf_bid, kbuf_bgid;
 	bool has_kbuf;
+	__u8 kbuf_state;   /* enum kbuf_state: where the buffer came from */
+	bool kbuf_more;    /* incremental, committed early: some is left */
 	struct __kernel_timespec ts; /* timeouts */
 	/* Links: the next request runs after this one. */
 	struct uring_req *link;
