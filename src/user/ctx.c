@@ -479,6 +479,7 @@ static void user_exit(unsigned fd, int registered)
 	uring_drain_kick(ctx);
 	pthread_mutex_unlock(&ctx->uring_lock);
 	kbuf_free_all(ctx);
+	uring_mem_region_free(ctx);
 	rsrc_free_all(ctx);
 	if (ctx->eventfd >= 0)
 		kernel_close(ctx->eventfd);

@@ -218,6 +218,13 @@ struct uring_ctx {
 	unsigned char allowed_sqe_ops[(IORING_OP_LAST + 7) / 8];
 	__u8 sqe_flags_allowed, sqe_flags_required;
 
+	/* REGISTER_MEM_REGION (region.c). */
+	bool has_region;
+	void *region_map;    /* our memory for the region, if we gave it */
+	size_t region_len;
+	void *wait_region;   /* REG_WAIT_ARG: io_uring_reg_wait entries */
+	size_t wait_region_size;
+
 	int eventfd;         /* registered eventfd (our dup), or -1 */
 	bool eventfd_async;
 	clockid_t clock;     /* REGISTER_CLOCK: waits' clock */
@@ -304,6 +311,14 @@ int uring_iowq_aff_register(struct uring_ctx *ctx, const void *arg,
 int uring_iowq_aff_unregister(struct uring_ctx *ctx, const void *arg,
 			      unsigned nr);
 int uring_iowq_max_workers(struct uring_ctx *ctx, void *arg, unsigned nr);
+
+/* region.c */
+int uring_mem_region_register(struct uring_ctx *ctx, const void *arg,
+			      unsigned nr);
+void uring_mem_region_free(struct uring_ctx *ctx);
+/* The wait argument at byte offset arg, or NULL if outside the region. */
+const struct io_uring_reg_wait *uring_wait_region_entry(struct uring_ctx *ctx,
+							const void *arg);
 
 /* restrict.c */
 int uring_restrictions_register(struct uring_ctx *ctx, const void *arg,

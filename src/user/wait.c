@@ -90,7 +90,36 @@ static int copy_sigmask(struct wait_args *w, const void *user, size_t size)
 	return copy_from_user(&w->sigmask, user, _NSIG / 8);
 }
 
-static int parse_args(const struct uring_ctx *ctx, unsigned flags,
+/*
+ * IORING_ENTER_EXT_ARG_REG: the same arguments, read from an entry of the
+ * registered wait region; a timeout in it is copied into ts.
+ */
+static int wait_region_args(struct uring_ctx *ctx, const void *arg,
+			    size_t argsz, struct io_uring_getevents_arg *ga,
+			    struct __kernel_timespec *ts)
+{
+	const struct io_uring_reg_wait *entry;
+	struct io_uring_reg_wait w;
+
+	if (argsz != sizeof(w))
+		return -EINVAL;
+	entry = uring_wait_region_entry(ctx, arg);
+	if (!entry || copy_from_user(&w, entry, sizeof(w)))
+		return -EFAULT;
+	if (w.flags & ~(__u32)IORING_REG_WAIT_TS)
+		return -EINVAL;
+	memset(ga, 0, sizeof(*ga));
+	ga->sigmask = w.sigmask;
+	ga->sigmask_sz = w.sigmask_sz;
+	ga->min_wait_usec = w.min_wait_usec;
+	if (w.flags & IORING_REG_WAIT_TS) {
+		*ts = w.ts;
+		ga->ts = (uintptr_t)ts;
+	}
+	return 0;
+}
+
+static int parse_args(struct uring_ctx *ctx, unsigned flags,
 		      const void *arg, size_t argsz, struct wait_args *w)
 {
 	struct io_uring_getevents_arg ga;
@@ -98,20 +127,25 @@ static int parse_args(const struct uring_ctx *ctx, unsigned flags,
 	int ret;
 
 	memset(w, 0, sizeof(*w));
-	if (flags & IORING_ENTER_EXT_ARG_REG)
-		return -EFAULT; /* no wait region registered */
-	if (!(flags & IORING_ENTER_EXT_ARG))
-		return copy_sigmask(w, arg, argsz);
-	if (argsz != sizeof(ga))
-		return -EINVAL;
-	ret = copy_from_user(&ga, arg, sizeof(ga));
+	if (flags & IORING_ENTER_EXT_ARG_REG) {
+		ret = wait_region_args(ctx, arg, argsz, &ga, &ts);
+	} else {
+		if (!(flags & IORING_ENTER_EXT_ARG))
+			return copy_sigmask(w, arg, argsz);
+		if (argsz != sizeof(ga))
+			return -EINVAL;
+		ret = copy_from_user(&ga, arg, sizeof(ga));
+	}
 	if (ret)
 		return ret;
 	ret = copy_sigmask(w, (const void *)(uintptr_t)ga.sigmask, ga.sigmask_sz);
 	if (ret)
 		return ret;
 	if (ga.ts) {
-		ret = copy_from_user(&ts, (void *)(uintptr_t)ga.ts, sizeof(ts));
+		/* A region entry's time is already here. */
+		if (ga.ts != (uintptr_t)&ts)
+			ret = copy_from_user(&ts, (void *)(uintptr_t)ga.ts,
+					     sizeof(ts));
 		if (ret)
 			return ret;
 		/* Absolute times are on the clock REGISTER_CLOCK chose. */
