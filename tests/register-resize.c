@@ -59,6 +59,11 @@ int main(int argc, char **argv)
 	p.sq_entries = 4;
 	p.cq_entries = 8;
 	ASSERT_EQ(io_uring_resize_rings(&ring, &p), 0);
+	/* What comes back: the flags asked for, sizes, offsets, no features. */
+	ASSERT_EQ(p.flags, IORING_SETUP_CQSIZE);
+	ASSERT_EQ(p.features, 0);
+	ASSERT_EQ(p.cq_entries, 8);
+	ASSERT_EQ(p.cq_off.cqes, 64);
 	ASSERT_EQ(ring.sq.ring_entries, 4);
 	ASSERT_EQ(ring.cq.ring_entries, 8);
 	/* Pending unsubmitted SQEs survive too. */

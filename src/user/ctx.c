@@ -87,8 +87,8 @@ static void *map_memfd(int fd, size_t len, off_t off)
 }
 
 /* Our own mappings of the memfd, or the application's NO_MMAP memory. */
-static int map_ring_memory(struct uring_ctx *ctx, struct io_uring_params *p,
-			   const struct ring_sizes *sz)
+int uring_ring_memory_map(struct uring_ctx *ctx, struct io_uring_params *p,
+			  const struct ring_sizes *sz)
 {
 	size_t rings = sz->rings_bytes;
 	/* The SQ index array, if any, closes the ring region. */
@@ -125,7 +125,7 @@ static int map_ring_memory(struct uring_ctx *ctx, struct io_uring_params *p,
 	return (int)array_off;
 }
 
-static void init_ring_fields(struct uring_ctx *ctx, size_t array_off)
+void uring_ring_fields_init(struct uring_ctx *ctx, size_t array_off)
 {
 	char *r = ctx->rings;
 
@@ -146,8 +146,8 @@ static void init_ring_fields(struct uring_ctx *ctx, size_t array_off)
 	*(unsigned *)(r + RING_CQ_ENTRIES) = ctx->cq_entries;
 }
 
-static void fill_params(const struct uring_ctx *ctx, struct io_uring_params *p,
-			size_t array_off)
+void uring_ring_params_fill(const struct uring_ctx *ctx,
+			    struct io_uring_params *p, size_t array_off)
 {
 	p->sq_entries = ctx->sq_entries;
 	p->cq_entries = ctx->cq_entries;
@@ -398,12 +398,12 @@ static int user_setup(unsigned entries, struct io_uring_params *p)
 	fstat(ctx->fd, &st);
 	ctx->dev = st.st_dev;
 	ctx->ino = st.st_ino;
-	array_off = map_ring_memory(ctx, p, &sz);
+	array_off = uring_ring_memory_map(ctx, p, &sz);
 	if (array_off < 0) {
 		ret = array_off;
 		goto fail;
 	}
-	init_ring_fields(ctx, (size_t)array_off);
+	uring_ring_fields_init(ctx, (size_t)array_off);
 	/* Like the kernel, charge the ring's own memory to RLIMIT_MEMLOCK. */
 	if (!ctx->app_memory) {
 		unsigned long pages = (ctx->rings_len + ctx->sqes_len) / 4096;
@@ -424,7 +424,7 @@ static int user_setup(unsigned entries, struct io_uring_params *p)
 		if (ret)
 			goto fail;
 	}
-	fill_params(ctx, p, (size_t)array_off);
+	uring_ring_params_fill(ctx, p, (size_t)array_off);
 	ret = backend_fd_attach(ctx->fd, &user_backend_ops);
 	if (ret)
 		goto fail_sqpoll;

@@ -145,6 +145,8 @@ static int dispatch(struct uring_ctx *ctx, unsigned opcode, void *arg,
 		return uring_pbuf_status(ctx, arg, nr);
 	case IORING_REGISTER_MEM_REGION:
 		return uring_mem_region_register(ctx, arg, nr);
+	case IORING_REGISTER_RESIZE_RINGS:
+		return uring_resize_rings(ctx, arg, nr);
 	case IORING_REGISTER_IOWQ_AFF:
 		return uring_iowq_aff_register(ctx, arg, nr);
 	case IORING_UNREGISTER_IOWQ_AFF:
@@ -195,6 +197,7 @@ bool uring_register_op_supported(unsigned opcode)
 	case IORING_UNREGISTER_PBUF_RING:
 	case IORING_REGISTER_PBUF_STATUS:
 	case IORING_REGISTER_MEM_REGION:
+	case IORING_REGISTER_RESIZE_RINGS:
 	case IORING_REGISTER_ZCRX_IFQ:
 		return true;
 	}

@@ -249,6 +249,15 @@ struct uring_ctx {
 /* ctx.c */
 extern const struct anyring_ops user_backend_ops;
 struct uring_ctx *uring_ctx_get(unsigned fd, int registered);
+struct ring_sizes;
+/* Ring memory for ctx's sizes and flags: the SQ array's offset or -errno. */
+int uring_ring_memory_map(struct uring_ctx *ctx, struct io_uring_params *p,
+			  const struct ring_sizes *sz);
+void uring_ring_fields_init(struct uring_ctx *ctx, size_t array_off);
+void uring_ring_params_fill(const struct uring_ctx *ctx,
+			    struct io_uring_params *p, size_t array_off);
+/* resize.c */
+int uring_resize_rings(struct uring_ctx *ctx, const void *arg, unsigned nr);
 void uring_ctx_put(struct uring_ctx *ctx);
 bool uring_fd_is_ring(int fd);
 struct stat;
