@@ -4,7 +4,10 @@
  * (kernel-semantics.md §3.17 - §3.19).
  */
 #include <pthread.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 
@@ -92,6 +95,95 @@ static void check_max_workers(struct io_uring *ring)
 	ASSERT_EQ(vals[0], 3);
 }
 
+/* Queue an O_CREAT open of a FIFO: always run by a worker, it waits there. */
+static void open_fifo(struct io_uring *ring, const char *path, __u64 data)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	io_uring_prep_openat(sqe, AT_FDCWD, path, O_RDONLY | O_CREAT, 0600);
+	sqe->user_data = data;
+}
+
+/* A writer that does not wait: it succeeds once a reader has the FIFO open. */
+static int writer(const char *path)
+{
+	return open(path, O_WRONLY | O_NONBLOCK);
+}
+
+/* Threads named as io-wq workers (both backends name them iou-wrk-TID). */
+static int count_workers(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[300], comm[32] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "iou-wrk-", 8))
+			n++;
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/*
+ * Opens are bounded work. With one bounded worker the second open waits
+ * behind the first: while the first runs, one worker exists and the
+ * second FIFO has no reader.
+ */
+static void check_limit_honoured(void)
+{
+	char dir[] = "/tmp/anyring-iowq-XXXXXX", a[64], b[64];
+	unsigned vals[2] = {1, 0};
+	struct io_uring ring;
+	struct t_cqe c[2];
+	int wa = -1, wb = -1;
+
+	REQUIRE_EQ(mkdtemp(dir) != NULL, 1);
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	REQUIRE_EQ(mkfifo(a, 0600), 0);
+	REQUIRE_EQ(mkfifo(b, 0600), 0);
+	t_ring(&ring, 8, 0);
+	ASSERT_EQ(io_uring_register_iowq_max_workers(&ring, vals), 0);
+	open_fifo(&ring, a, 1);
+	open_fifo(&ring, b, 2);
+	REQUIRE_EQ(io_uring_submit(&ring), 2);
+	while (wa < 0 && wb < 0) {
+		wb = writer(b);
+		if (wb < 0)
+			wa = writer(a);
+	}
+	ASSERT_TRUE(wa >= 0);
+	ASSERT_EQ(wb, -1);
+	ASSERT_EQ(count_workers(), 1);
+	c[0] = t_wait_one(&ring);
+	ASSERT_EQ(c[0].user_data, 1);
+	ASSERT_TRUE(c[0].res >= 0);
+	/* Now the second open runs. */
+	while (wb < 0)
+		wb = writer(b);
+	c[1] = t_wait_one(&ring);
+	ASSERT_EQ(c[1].user_data, 2);
+	ASSERT_TRUE(c[1].res >= 0);
+	close(c[0].res);
+	close(c[1].res);
+	close(wa);
+	close(wb);
+	io_uring_queue_exit(&ring);
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	struct io_uring ring;
@@ -103,5 +195,6 @@ int main(int argc, char **argv)
 	check_max_workers(&ring);
 	check_affinity(&ring);
 	io_uring_queue_exit(&ring);
+	check_limit_honoured();
 	return t_done();
 }

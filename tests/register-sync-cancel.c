@@ -3,6 +3,8 @@
  * REGISTER_SYNC_CANCEL (kernel-semantics.md §3.24): argument checks,
  * every match flag, counts with ALL/ANY, and the per-request CQEs.
  */
+#include <pthread.h>
+
 #include "harness.h"
 
 static int cancel(struct io_uring *ring, struct io_uring_sync_cancel_reg *r)
@@ -32,6 +34,34 @@ static void expect_cancelled(struct io_uring *ring, int n)
 
 		ASSERT_EQ(c.res, -ECANCELED);
 	}
+}
+
+static struct io_uring *waiting_ring;
+
+static void *wait_one(void *arg)
+{
+	struct t_cqe *out = arg;
+
+	*out = t_wait_one(waiting_ring);
+	return NULL;
+}
+
+/* A thread waiting for the CQE is woken by a cancel from another thread. */
+static void check_cancel_wakes_waiter(struct io_uring *ring, int fd)
+{
+	struct io_uring_sync_cancel_reg r;
+	struct t_cqe got;
+	pthread_t t;
+
+	pending_read(ring, fd, 77, 0);
+	waiting_ring = ring;
+	REQUIRE_EQ(pthread_create(&t, NULL, wait_one, &got), 0);
+	memset(&r, 0, sizeof(r));
+	r.addr = 77;
+	ASSERT_EQ(cancel(ring, &r), 0);
+	pthread_join(t, NULL);
+	ASSERT_EQ(got.user_data, 77);
+	ASSERT_EQ(got.res, -ECANCELED);
 }
 
 int main(int argc, char **argv)
@@ -125,6 +155,7 @@ int main(int argc, char **argv)
 	expect_cancelled(&ring, 2);
 	ASSERT_EQ(cancel(&ring, &r), 0);
 	ASSERT_EQ(t_reap(&ring, c, 4), 0);
+	check_cancel_wakes_waiter(&ring, p[0]);
 
 	io_uring_queue_exit(&ring);
 	close(p[0]);

@@ -6,6 +6,7 @@
  * block, and leave after a while without work.
  */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -99,8 +100,12 @@ static void *worker_main(void *p)
 	struct worker_arg *arg = p;
 	struct iowq *wq = arg->wq;
 	struct iowq_class *c = &wq->cls[arg->cls];
+	char name[16];
 	sigset_t all;
 
+	/* Named like the kernel's io-wq workers, so tools show the same. */
+	snprintf(name, sizeof(name), "iou-wrk-%d", (int)gettid());
+	pthread_setname_np(pthread_self(), name);
 	/* Signals belong to the application's threads. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
