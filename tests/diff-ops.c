@@ -451,6 +451,71 @@ static void buffer_rings(struct diff_ctx *c)
 	diff_ret(c, io_uring_free_buf_ring(&c->ring, inc, 2, 4), __LINE__);
 }
 
+/* READ_MULTISHOT and RECVMSG (single and multishot) with provided buffers. */
+static void multishot_buffers(struct diff_ctx *c)
+{
+	static char bufs[8][64];
+	struct iovec iov = {NULL, 0};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct io_uring_recvmsg_out *out;
+	struct io_uring_sqe *s;
+	int p2[2];
+
+	REQUIRE_EQ(pipe(p2), 0);
+	s = diff_sqe(c, 1);
+	io_uring_prep_provide_buffers(s, bufs, 64, 8, 5, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	/* Argument errors: no buffer selection, a regular file. */
+	s = diff_sqe(c, 2);
+	io_uring_prep_read_multishot(s, p2[0], 0, 0, 5);
+	s->flags = 0;
+	s = diff_sqe(c, 3);
+	io_uring_prep_read_multishot(s, c->file, 0, 0, 5);
+	DIFF_SUBMIT(c);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 2);
+	/* One CQE per read, then end of file ends it. */
+	s = diff_sqe(c, 4);
+	io_uring_prep_read_multishot(s, p2[0], 0, 0, 5);
+	DIFF_SUBMIT(c);
+	REQUIRE_EQ(write(p2[1], "abc", 3), 3);
+	DIFF_WAIT(c, 1);
+	REQUIRE_EQ(write(p2[1], "defg", 4), 4);
+	DIFF_WAIT(c, 1);
+	close(p2[1]);
+	DIFF_WAIT(c, 1);
+	close(p2[0]);
+	/* Single-shot recvmsg into a provided buffer. */
+	REQUIRE_EQ(write(c->sock[0], "hello", 5), 5);
+	s = diff_sqe(c, 5);
+	io_uring_prep_recvmsg(s, c->sock[1], &mh, 0);
+	s->flags = IOSQE_BUFFER_SELECT;
+	s->buf_group = 5;
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	/* Multishot recvmsg: header, payload, and the end at EOF. */
+	s = diff_sqe(c, 6);
+	io_uring_prep_recvmsg_multishot(s, c->sock[1], &mh, 0);
+	s->flags = IOSQE_BUFFER_SELECT;
+	s->buf_group = 5;
+	DIFF_SUBMIT(c);
+	REQUIRE_EQ(write(c->sock[0], "xy", 2), 2);
+	DIFF_WAIT(c, 1);
+	out = (struct io_uring_recvmsg_out *)bufs[c->log[c->n - 1].flags >>
+						  IORING_CQE_BUFFER_SHIFT];
+	diff_ret(c, out->payloadlen, __LINE__);
+	diff_ret(c, out->namelen, __LINE__);
+	diff_ret(c, memcmp(out + 1, "xy", 2), __LINE__);
+	shutdown(c->sock[0], SHUT_WR);
+	DIFF_WAIT(c, 1);
+	/* Multishot recvmsg needs provided buffers. */
+	s = diff_sqe(c, 7);
+	io_uring_prep_recvmsg_multishot(s, c->sock[1], &mh, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+}
+
 static void msg_ring(struct diff_ctx *c)
 {
 	struct io_uring_sqe *s;
@@ -538,6 +603,7 @@ static const struct diff_scenario scenarios[] = {
 	{"splice, tee, provided buffers", 0, 0, splice_tee_buffers, 0},
 	{"msg_ring", 0, 0, msg_ring, 0},
 	{"buffer rings", 0, 0, buffer_rings, 0},
+	{"multishot read and recvmsg with buffers", 0, 0, multishot_buffers, 0},
 	{"reads and writes with SQPOLL", IORING_SETUP_SQPOLL, 0, reads_writes, 0},
 };
 

@@ -25,6 +25,10 @@
 
 struct msg_copy {
 	struct msghdr msg;
+	/* With provided buffers: the name and control space the caller asked
+	 * for, laid out after an io_uring_recvmsg_out header in multishot. */
+	socklen_t namelen;
+	size_t controllen;
 	struct sockaddr_storage addr;
 	struct msghdr *user_msg;
 	struct iovec iov[]; /* msg.msg_iovlen entries */
@@ -262,7 +266,8 @@ int uring_msg_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 	if (is_send ? (sqe->ioprio & ~SEND_IOPRIO_FLAGS)
 		 : (sqe->ioprio & ~RECV_IOPRIO_FLAGS))
 		return -EINVAL;
-	if (!is_send && (sqe->ioprio & IORING_RECV_MULTISHOT))
+	if (!is_send && (sqe->ioprio & IORING_RECV_MULTISHOT) &&
+	    (!(req->flags & IOSQE_BUFFER_SELECT) || (sqe->msg_flags & MSG_WAITALL)))
 		return -EINVAL; /* multishot recvmsg needs provided buffers */
 	ret = uring_copy_from_user(&msg, (void *)(uintptr_t)sqe->addr,
 				   sizeof(msg));
@@ -282,7 +287,115 @@ int uring_msg_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 		return ret;
 	m->msg.msg_iov = m->iov;
 	req->op_flags = sqe->msg_flags | (is_send ? MSG_NOSIGNAL : 0);
+	if (req->flags & IOSQE_BUFFER_SELECT) {
+		/* The buffer stands in for the single iovec. */
+		if (m->msg.msg_iovlen > 1)
+			return -EINVAL;
+		req->len = m->msg.msg_iovlen ? (__u32)m->iov[0].iov_len : 0;
+		req->kbuf_bgid = sqe->buf_group;
+		m->namelen = msg.msg_namelen;
+		m->controllen = msg.msg_controllen;
+	}
 	return 0;
+}
+
+static void recvmsg_write_back(struct msg_copy *m, const struct msghdr *mh)
+{
+	/* The kernel writes back the lengths and flags it filled in. */
+	uring_copy_to_user(&m->user_msg->msg_namelen, &mh->msg_namelen,
+			   sizeof(mh->msg_namelen));
+	uring_copy_to_user(&m->user_msg->msg_controllen, &mh->msg_controllen,
+			   sizeof(mh->msg_controllen));
+	uring_copy_to_user(&m->user_msg->msg_flags, &mh->msg_flags,
+			   sizeof(mh->msg_flags));
+}
+
+/*
+ * Multishot layout of a provided buffer: an io_uring_recvmsg_out header,
+ * the name and control space the caller's msghdr asked for, the payload.
+ * The result counts all of it; 0 payload bytes end the multishot.
+ */
+static ssize_t recvmsg_mshot_one(struct uring_req *req, struct msg_copy *m,
+				 char *buf, size_t cap)
+{
+	size_t hdr = sizeof(struct io_uring_recvmsg_out) + m->namelen +
+		     m->controllen;
+	struct iovec iov = {buf + hdr, cap - hdr};
+	struct msghdr mh = {
+		.msg_name = m->namelen ? buf + sizeof(struct io_uring_recvmsg_out)
+				       : NULL,
+		.msg_namelen = m->namelen,
+		.msg_control = m->controllen ? buf + sizeof(struct io_uring_recvmsg_out) +
+						       m->namelen
+					     : NULL,
+		.msg_controllen = m->controllen,
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+	};
+	struct io_uring_recvmsg_out out;
+	ssize_t n;
+
+	if (cap < hdr)
+		return -EFAULT;
+	n = recvmsg(req->fd, &mh, (int)req->op_flags | MSG_DONTWAIT);
+	if (n < 0)
+		return -errno;
+	out.namelen = mh.msg_namelen;
+	out.controllen = (__u32)mh.msg_controllen;
+	out.payloadlen = (__u32)n;
+	out.flags = (__u32)mh.msg_flags;
+	memcpy(buf, &out, sizeof(out));
+	return (ssize_t)hdr + n;
+}
+
+/* RECVMSG with IOSQE_BUFFER_SELECT, single or multishot. */
+static enum issue_result recvmsg_select(struct uring_req *req,
+					struct msg_copy *m)
+{
+	bool multishot = req->ioprio & IORING_RECV_MULTISHOT;
+
+	for (;;) {
+		int err = req->has_kbuf ? 0 : kbuf_take(req, false);
+		size_t cap;
+		ssize_t n;
+
+		if (err) {
+			req->res = err;
+			return ISSUE_DONE;
+		}
+		cap = req->len && req->len < req->kbuf_len ? req->len : req->kbuf_len;
+		if (multishot) {
+			n = recvmsg_mshot_one(req, m, req->kbuf_addr, cap);
+		} else {
+			struct iovec iov = {req->kbuf_addr, cap};
+			struct msghdr mh = m->msg;
+
+			mh.msg_iov = &iov;
+			mh.msg_iovlen = 1;
+			n = recvmsg(req->fd, &mh, (int)req->op_flags | MSG_DONTWAIT);
+			n = n < 0 ? -errno : n;
+			if (n >= 0)
+				recvmsg_write_back(m, &mh);
+		}
+		if (n == -EAGAIN && !(req->op_flags & MSG_DONTWAIT)) {
+			kbuf_drop(req);
+			req->poll_mask = POLLIN;
+			return ISSUE_POLL;
+		}
+		if (n == -EINTR)
+			continue;
+		req->res = (__s32)n;
+		req->cflags = 0;
+		/* A message of 0 bytes gives its buffer back, as recv does. */
+		if (n > 0)
+			req->cflags = kbuf_done(req, (unsigned)n) |
+				      sock_nonempty(req->fd);
+		kbuf_drop(req);
+		if (!multishot || n <= 0 ||
+		    ((struct io_uring_recvmsg_out *)req->kbuf_addr)->payloadlen == 0)
+			return ISSUE_DONE;
+		uring_req_complete(req, req->res, req->cflags | IORING_CQE_F_MORE);
+	}
 }
 
 enum issue_result uring_msg_issue(struct uring_req *req, unsigned flags)
@@ -296,6 +409,8 @@ enum issue_result uring_msg_issue(struct uring_req *req, unsigned flags)
 		req->poll_mask = is_send ? POLLOUT : POLLIN;
 		return ISSUE_POLL;
 	}
+	if (!is_send && (req->flags & IOSQE_BUFFER_SELECT))
+		return recvmsg_select(req, m);
 	do {
 		ret = is_send ? sendmsg(req->fd, &m->msg, (int)req->op_flags | MSG_DONTWAIT)
 			   : recvmsg(req->fd, &m->msg, (int)req->op_flags | MSG_DONTWAIT);
@@ -304,16 +419,8 @@ enum issue_result uring_msg_issue(struct uring_req *req, unsigned flags)
 		req->poll_mask = is_send ? POLLOUT : POLLIN;
 		return ISSUE_POLL;
 	}
-	if (ret >= 0 && !is_send) {
-		/* The kernel writes back the lengths and flags it filled in. */
-		uring_copy_to_user(&m->user_msg->msg_namelen, &m->msg.msg_namelen,
-				   sizeof(m->msg.msg_namelen));
-		uring_copy_to_user(&m->user_msg->msg_controllen,
-				   &m->msg.msg_controllen,
-				   sizeof(m->msg.msg_controllen));
-		uring_copy_to_user(&m->user_msg->msg_flags, &m->msg.msg_flags,
-				   sizeof(m->msg.msg_flags));
-	}
+	if (ret >= 0 && !is_send)
+		recvmsg_write_back(m, &m->msg);
 	req->res = ret < 0 ? -errno : (__s32)ret;
 	return ISSUE_DONE;
 }

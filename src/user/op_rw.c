@@ -30,6 +30,7 @@ static bool is_vectored(const struct uring_req *req)
 static bool is_read(const struct uring_req *req)
 {
 	return req->opcode == IORING_OP_READ || req->opcode == IORING_OP_READV ||
+	       req->opcode == IORING_OP_READ_MULTISHOT ||
 	       req->opcode == IORING_OP_READ_FIXED ||
 	       req->opcode == IORING_OP_READV_FIXED;
 }
@@ -231,5 +232,73 @@ enum issue_result uring_rw_issue(struct uring_req *req, unsigned flags)
 		if ((size_t)n != want)
 			req->failed = true;
 	}
+	return ISSUE_DONE;
+}
+
+/* ---------------------------------------------------------------- */
+
+/* READ_MULTISHOT: provided buffers only, no address or length. */
+int uring_read_mshot_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
+{
+	int ret;
+
+	if (!(req->flags & IOSQE_BUFFER_SELECT))
+		return -EINVAL;
+	ret = uring_rw_prep(req, sqe);
+	if (ret)
+		return ret;
+	return req->addr || req->len ? -EINVAL : 0;
+}
+
+/* Read what is there without blocking: bytes, -EAGAIN, or -errno. */
+static ssize_t read_ready(struct uring_req *req, void *buf, size_t len)
+{
+	struct iovec iov = {buf, len};
+	struct pollfd pfd = {req->fd, POLLIN, 0};
+	ssize_t n = do_rw(req, &iov, 1, -1, RWF_NOWAIT);
+
+	/* Files without RWF_NOWAIT (eventfd, ...): read only when ready. */
+	if (n != -EOPNOTSUPP)
+		return n;
+	if (poll(&pfd, 1, 0) != 1)
+		return -EAGAIN;
+	return do_rw(req, &iov, 1, -1, 0);
+}
+
+/*
+ * One CQE (with IORING_CQE_F_MORE) per read into a provided buffer,
+ * until end of file, an error, or no buffer is left.
+ */
+enum issue_result uring_read_mshot_issue(struct uring_req *req, unsigned flags)
+{
+	ssize_t n;
+
+	(void)flags;
+	if (!pollable(req->fd)) {
+		req->res = -EBADFD;
+		return ISSUE_DONE;
+	}
+	for (;;) {
+		int ret = req->has_kbuf ? 0 : kbuf_take(req, false);
+
+		if (ret) {
+			req->res = ret;
+			return ISSUE_DONE;
+		}
+		n = read_ready(req, req->kbuf_addr, req->kbuf_len);
+		if (n == -EAGAIN) {
+			kbuf_drop(req);
+			req->poll_mask = POLLIN;
+			return ISSUE_POLL;
+		}
+		if (n <= 0)
+			break;
+		uring_req_complete(req, (__s32)n,
+				   kbuf_done(req, (unsigned)n) | IORING_CQE_F_MORE);
+	}
+	/* Unlike a single read, the end of file gives the buffer back. */
+	req->res = (__s32)n;
+	req->cflags = 0;
+	kbuf_drop(req);
 	return ISSUE_DONE;
 }

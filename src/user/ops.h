@@ -13,6 +13,7 @@
 
 DECLARE_OP(nop);
 DECLARE_OP(rw);
+DECLARE_OP(read_mshot);
 DECLARE_OP(fsync);
 DECLARE_OP(sync_range);
 DECLARE_OP(fallocate);
