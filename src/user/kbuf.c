@@ -17,6 +17,7 @@
 #include "uaccess.h"
 
 #include "kbuf.h"
+#include "rsrc.h"
 
 struct kbuf {
 	struct kbuf *next;
@@ -392,21 +393,17 @@ static void unmap_pbuf_ring(struct uring_ctx *ctx, struct kbuf_group *g)
 		  pbuf_mmap_offset(g->bgid), (off_t)g->ring_len);
 }
 
-/* The application's ring memory: present and readable, as pinning needs. */
+/* The application's ring memory must be pinnable: mapped, writable. */
 static int check_user_ring(const struct io_uring_buf_reg *reg, size_t len)
 {
-	char probe;
-
 	if (!reg->ring_addr)
 		return -EFAULT;
 	if (reg->ring_addr & (PAGE_SIZE_BYTES - 1))
 		return -EINVAL;
 	if (reg->ring_addr + len < reg->ring_addr)
 		return -EOVERFLOW;
-	for (size_t at = 0; at < len; at += PAGE_SIZE_BYTES)
-		if (uring_copy_from_user(&probe,
-					 (char *)(uintptr_t)reg->ring_addr + at, 1))
-			return -EFAULT;
+	if (!rsrc_user_range_pinnable((unsigned long)reg->ring_addr, len))
+		return -EFAULT;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kernel/syscall.h"
+#include "rsrc.h"
 #include "uaccess.h"
 #include "user.h"
 
@@ -47,16 +48,13 @@ static int check_desc(const struct io_uring_region_desc *d)
 	return 0;
 }
 
-/* The application's pages must be there, as the kernel pins them. */
+/* The application's pages must be there and writable: the kernel pins them. */
 static int check_user_pages(const struct io_uring_region_desc *d)
 {
-	char probe;
-
-	for (__u64 at = 0; at < d->size; at += REGION_PAGE)
-		if (uring_copy_from_user(&probe,
-					 (char *)(uintptr_t)(d->user_addr + at), 1))
-			return -EFAULT;
-	return 0;
+	return rsrc_user_range_pinnable((unsigned long)d->user_addr,
+					(unsigned long)d->size)
+		       ? 0
+		       : -EFAULT;
 }
 
 static int map_our_region(struct uring_ctx *ctx, size_t size)

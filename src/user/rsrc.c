@@ -203,6 +203,18 @@ static bool maps_pinnable(const struct maps *maps, unsigned long start,
 	return true;
 }
 
+bool rsrc_user_range_pinnable(unsigned long start, unsigned long len)
+{
+	struct maps maps = {0};
+	bool ok;
+
+	if (maps_read(&maps))
+		return false;
+	ok = maps_pinnable(&maps, start, start + len);
+	maps_free(&maps);
+	return ok;
+}
+
 /* ---------------------------------------------------------------- */
 /* Buffer nodes                                                     */
 /* ---------------------------------------------------------------- */

@@ -32,6 +32,9 @@ struct rsrc_node {
 	struct rsrc_buf *buf; /* RSRC_BUFFER */
 };
 
+/* Whether the kernel could pin [start, start + len) for writing. */
+bool rsrc_user_range_pinnable(unsigned long start, unsigned long len);
+
 void rsrc_node_get(struct rsrc_node *node);
 /* Drop a reference; the last one posts the tag CQE and frees the node. */
 void rsrc_node_put(struct rsrc_node *node);
