@@ -13,6 +13,13 @@
 
 #include "diff.h"
 
+/* Take the SQE's buffer from group bgid. */
+static void select_group(struct io_uring_sqe *s, __u16 bgid)
+{
+	s->flags |= IOSQE_BUFFER_SELECT;
+	s->buf_group = bgid;
+}
+
 static void reads_writes(struct diff_ctx *c)
 {
 	struct iovec iov[2] = {{c->buf, 3}, {c->buf + 100, 5}};
@@ -349,12 +356,10 @@ static void splice_tee_buffers(struct diff_ctx *c)
 	REQUIRE_EQ(write(c->sock[0], "hello", 5), 5);
 	s = diff_sqe(c, 7);
 	io_uring_prep_recv(s, c->sock[1], NULL, 0, 0);
-	s->flags = IOSQE_BUFFER_SELECT;
-	s->buf_group = 7;
+	select_group(s, 7);
 	s = diff_sqe(c, 8);
 	io_uring_prep_read(s, c->file, NULL, 4, 0);
-	s->flags = IOSQE_BUFFER_SELECT;
-	s->buf_group = 7;
+	select_group(s, 7);
 	s = diff_sqe(c, 9);
 	io_uring_prep_remove_buffers(s, 1, 7);
 	s = diff_sqe(c, 10);
@@ -363,8 +368,7 @@ static void splice_tee_buffers(struct diff_ctx *c)
 	io_uring_prep_remove_buffers(s, 5, 7);
 	s = diff_sqe(c, 12);
 	io_uring_prep_read(s, c->file, NULL, 4, 0);
-	s->flags = IOSQE_BUFFER_SELECT;
-	s->buf_group = 7;
+	select_group(s, 7);
 	s = diff_sqe(c, 13);
 	io_uring_prep_remove_buffers(s, 1, 99);
 	DIFF_SUBMIT(c);
@@ -405,16 +409,13 @@ static void buffer_rings(struct diff_ctx *c)
 	REQUIRE_EQ(write(c->sock[0], "ring", 4), 4);
 	s = diff_sqe(c, 1);
 	io_uring_prep_recv(s, c->sock[1], NULL, 0, 0);
-	s->flags = IOSQE_BUFFER_SELECT;
-	s->buf_group = 3;
+	select_group(s, 3);
 	s = diff_sqe(c, 2);
 	io_uring_prep_read(s, c->file, NULL, 5, 0);
-	s->flags = IOSQE_BUFFER_SELECT;
-	s->buf_group = 3;
+	select_group(s, 3);
 	s = diff_sqe(c, 3);
 	io_uring_prep_read(s, c->file, NULL, 5, 0);
-	s->flags = IOSQE_BUFFER_SELECT;
-	s->buf_group = 3;
+	select_group(s, 3);
 	DIFF_SUBMIT(c);
 	DIFF_WAIT(c, 3);
 	diff_ret(c, memcmp(bufs[0], "ring", 4), __LINE__);
@@ -424,19 +425,16 @@ static void buffer_rings(struct diff_ctx *c)
 	REQUIRE_EQ(write(c->sock[0], "abc", 3), 3);
 	s = diff_sqe(c, 4);
 	io_uring_prep_recv(s, c->sock[1], NULL, 0, 0);
-	s->flags = IOSQE_BUFFER_SELECT;
-	s->buf_group = 4;
+	select_group(s, 4);
 	DIFF_SUBMIT(c);
 	DIFF_WAIT(c, 1);
 	REQUIRE_EQ(write(c->sock[0], "defghij", 7), 7);
 	s = diff_sqe(c, 5);
 	io_uring_prep_recv(s, c->sock[1], NULL, 0, 0);
-	s->flags = IOSQE_BUFFER_SELECT;
-	s->buf_group = 4;
+	select_group(s, 4);
 	s = diff_sqe(c, 6);
 	io_uring_prep_recv(s, c->sock[1], NULL, 0, 0);
-	s->flags = IOSQE_BUFFER_SELECT;
-	s->buf_group = 4;
+	select_group(s, 4);
 	DIFF_SUBMIT(c);
 	DIFF_WAIT(c, 2);
 	diff_ret(c, memcmp(bufs[2], "abcdefgh", 8), __LINE__);
@@ -490,15 +488,13 @@ static void multishot_buffers(struct diff_ctx *c)
 	REQUIRE_EQ(write(c->sock[0], "hello", 5), 5);
 	s = diff_sqe(c, 5);
 	io_uring_prep_recvmsg(s, c->sock[1], &mh, 0);
-	s->flags = IOSQE_BUFFER_SELECT;
-	s->buf_group = 5;
+	select_group(s, 5);
 	DIFF_SUBMIT(c);
 	DIFF_WAIT(c, 1);
 	/* Multishot recvmsg: header, payload, and the end at EOF. */
 	s = diff_sqe(c, 6);
 	io_uring_prep_recvmsg_multishot(s, c->sock[1], &mh, 0);
-	s->flags = IOSQE_BUFFER_SELECT;
-	s->buf_group = 5;
+	select_group(s, 5);
 	DIFF_SUBMIT(c);
 	REQUIRE_EQ(write(c->sock[0], "xy", 2), 2);
 	DIFF_WAIT(c, 1);

@@ -104,17 +104,6 @@ static int sync_cancel_match(struct uring_ctx *ctx,
 	return fcntl(sc->fd, F_GETFD) < 0 ? -EBADF : 0;
 }
 
-static bool pad_is_zero(const struct io_uring_sync_cancel_reg *sc)
-{
-	for (size_t i = 0; i < sizeof(sc->pad); i++)
-		if (sc->pad[i])
-			return false;
-	for (size_t i = 0; i < sizeof(sc->pad2) / sizeof(sc->pad2[0]); i++)
-		if (sc->pad2[i])
-			return false;
-	return true;
-}
-
 /* {-1, -1} waits forever; anything else is relative and not checked. */
 static bool sync_cancel_deadline(const struct __kernel_timespec *ts,
 				 struct timespec *deadline)
@@ -183,7 +172,8 @@ int uring_sync_cancel(struct uring_ctx *ctx, const void *arg, unsigned nr)
 		return -EFAULT;
 	if (sc.flags & ~CANCEL_FLAGS)
 		return -EINVAL;
-	if (!pad_is_zero(&sc))
+	if (!uring_mem_is_zero(sc.pad, sizeof(sc.pad)) ||
+	    !uring_mem_is_zero(sc.pad2, sizeof(sc.pad2)))
 		return -EINVAL;
 	ret = sync_cancel_match(ctx, &sc, &cm);
 	if (ret)

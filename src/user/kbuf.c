@@ -346,14 +346,6 @@ void kbuf_free_all(struct uring_ctx *ctx)
 #define PBUF_FLAGS (IOU_PBUF_RING_MMAP | IOU_PBUF_RING_INC)
 #define PAGE_SIZE_BYTES 4096UL
 
-static bool resv_zero(const __u32 *resv, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (resv[i])
-			return false;
-	return true;
-}
-
 static off_t pbuf_mmap_offset(__u16 bgid)
 {
 	return (off_t)(IORING_OFF_PBUF_RING |
@@ -409,7 +401,7 @@ static int check_user_ring(const struct io_uring_buf_reg *reg, size_t len)
 
 static int pbuf_reg_check(const struct io_uring_buf_reg *reg)
 {
-	if (!resv_zero(reg->resv, sizeof(reg->resv) / sizeof(reg->resv[0])))
+	if (!uring_mem_is_zero(reg->resv, sizeof(reg->resv)))
 		return -EINVAL;
 	if (reg->min_left && !(reg->flags & IOU_PBUF_RING_INC))
 		return -EINVAL;
@@ -490,7 +482,7 @@ int uring_pbuf_ring_unregister(struct uring_ctx *ctx, const void *arg,
 	if (uring_copy_from_user(&reg, arg, sizeof(reg)))
 		return -EFAULT;
 	/* min_left is ignored here; the rest of the reserved bytes are not. */
-	if (!resv_zero(reg.resv, sizeof(reg.resv) / sizeof(reg.resv[0])) ||
+	if (!uring_mem_is_zero(reg.resv, sizeof(reg.resv)) ||
 	    reg.flags)
 		return -EINVAL;
 	pthread_mutex_lock(&kbuf_lock);
@@ -525,7 +517,7 @@ int uring_pbuf_status(struct uring_ctx *ctx, void *arg, unsigned nr)
 		return -EINVAL;
 	if (uring_copy_from_user(&st, arg, sizeof(st)))
 		return -EFAULT;
-	if (!resv_zero(st.resv, sizeof(st.resv) / sizeof(st.resv[0])))
+	if (!uring_mem_is_zero(st.resv, sizeof(st.resv)))
 		return -EINVAL;
 	pthread_mutex_lock(&kbuf_lock);
 	gp = st.buf_group > 0xffff

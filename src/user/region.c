@@ -18,20 +18,12 @@
 /* Where the kernel lets the application map a region it allocated. */
 #define IORING_MAP_OFF_PARAM_REGION 0x20000000ULL
 
-static bool all_zero(const __u64 *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i])
-			return false;
-	return true;
-}
-
 static int check_desc(const struct io_uring_region_desc *d)
 {
 	bool user = d->flags & IORING_MEM_REGION_TYPE_USER;
 	__u64 end;
 
-	if (!all_zero(d->__resv, sizeof(d->__resv) / sizeof(d->__resv[0])))
+	if (!uring_mem_is_zero(d->__resv, sizeof(d->__resv)))
 		return -EINVAL;
 	if (d->flags & ~(__u32)IORING_MEM_REGION_TYPE_USER)
 		return -EINVAL;
@@ -91,7 +83,7 @@ int uring_mem_region_register(struct uring_ctx *ctx, const void *arg,
 	    uring_copy_from_user(&d, (void *)(uintptr_t)reg.region_uptr,
 				 sizeof(d)))
 		return -EFAULT;
-	if (!all_zero(reg.__resv, sizeof(reg.__resv) / sizeof(reg.__resv[0])) ||
+	if (!uring_mem_is_zero(reg.__resv, sizeof(reg.__resv)) ||
 	    (reg.flags & ~(__u64)IORING_MEM_REGION_REG_WAIT_ARG))
 		return -EINVAL;
 	if ((reg.flags & IORING_MEM_REGION_REG_WAIT_ARG) && !ctx->disabled)

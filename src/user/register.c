@@ -15,16 +15,6 @@
 #include "rsrc.h"
 #include "user.h"
 
-static bool memchr_inv_nonzero(const void *p, size_t len)
-{
-	const unsigned char *c = p;
-
-	for (size_t i = 0; i < len; i++)
-		if (c[i])
-			return true;
-	return false;
-}
-
 static int register_probe(struct uring_ctx *ctx, void *arg, unsigned nr)
 {
 	struct io_uring_probe probe, *user = arg;
@@ -37,7 +27,7 @@ static int register_probe(struct uring_ctx *ctx, void *arg, unsigned nr)
 		return -EINVAL;
 	if (uring_copy_from_user(&probe, user, sizeof(probe)))
 		return -EFAULT;
-	if (memchr_inv_nonzero(&probe, sizeof(probe)))
+	if (!uring_mem_is_zero(&probe, sizeof(probe)))
 		return -EINVAL;
 	/* Every requested op entry must be zero on input. */
 	for (unsigned i = 0; i < n; i += 16) {
@@ -45,7 +35,7 @@ static int register_probe(struct uring_ctx *ctx, void *arg, unsigned nr)
 
 		if (uring_copy_from_user(zero, &user->ops[i], chunk * sizeof(op)))
 			return -EFAULT;
-		if (memchr_inv_nonzero(zero, chunk * sizeof(op)))
+		if (!uring_mem_is_zero(zero, chunk * sizeof(op)))
 			return -EINVAL;
 	}
 	probe.last_op = IORING_OP_LAST - 1;

@@ -61,3 +61,13 @@ int uring_strncpy_from_user(char *dst, const void *user, size_t max)
 	}
 	return -ENAMETOOLONG;
 }
+
+bool uring_mem_is_zero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (c[i])
+			return false;
+	return true;
+}
