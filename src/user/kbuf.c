@@ -159,9 +159,7 @@ static int ring_take(struct kbuf_group *g, struct uring_req *req,
 	req->kbuf_len = __atomic_load_n(&b->len, __ATOMIC_RELAXED);
 	req->kbuf_bid = __atomic_load_n(&b->bid, __ATOMIC_RELAXED);
 	if (commit_now) {
-		unsigned want = req->len && req->len < req->kbuf_len
-					? req->len
-					: req->kbuf_len;
+		unsigned want = kbuf_use_len(req);
 
 		req->kbuf_more = !ring_commit(g, want);
 		req->kbuf_state = KBUF_RING_COMMITTED;
@@ -223,6 +221,25 @@ __u32 kbuf_done(struct uring_req *req, unsigned used)
 	return IORING_CQE_F_BUFFER |
 	       ((__u32)req->kbuf_bid << IORING_CQE_BUFFER_SHIFT) |
 	       (more ? IORING_CQE_F_BUF_MORE : 0);
+}
+
+void kbuf_commit_early(struct uring_req *req)
+{
+	struct kbuf_group *g;
+
+	if (!req->has_kbuf || req->kbuf_state != KBUF_RING_RESERVED)
+		return;
+	pthread_mutex_lock(&kbuf_lock);
+	g = reserved_group(req);
+	if (g) {
+		unsigned want = kbuf_use_len(req);
+
+		req->kbuf_more = !ring_commit(g, want);
+		g->reserved = false;
+		pthread_cond_broadcast(&kbuf_released);
+	}
+	req->kbuf_state = KBUF_RING_COMMITTED;
+	pthread_mutex_unlock(&kbuf_lock);
 }
 
 void kbuf_drop(struct uring_req *req)

@@ -8,6 +8,12 @@
 
 #include "user.h"
 
+/* How much of the selected buffer a request uses: its length, if smaller. */
+static inline __u32 kbuf_use_len(const struct uring_req *req)
+{
+	return req->len && req->len < req->kbuf_len ? req->len : req->kbuf_len;
+}
+
 enum kbuf_state {
 	KBUF_LEGACY,         /* taken off a legacy list */
 	KBUF_RING_RESERVED,  /* the ring entry at head, consumed on success */
@@ -20,6 +26,9 @@ enum kbuf_state {
  * as in the kernel), else reserved until kbuf_done or kbuf_drop.
  */
 int kbuf_take(struct uring_req *req, bool commit_now);
+/* About to block: a reserved ring entry is committed now, as the kernel
+ * commits when it selects without its lock, so others are not held up. */
+void kbuf_commit_early(struct uring_req *req);
 /* The request used the buffer (used bytes): the CQE flags to post. */
 __u32 kbuf_done(struct uring_req *req, unsigned used);
 /* The request did not use it: back to the group (a retry selects again). */

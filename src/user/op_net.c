@@ -204,8 +204,7 @@ enum issue_result uring_sendrecv_issue(struct uring_req *req, unsigned flags)
 				}
 			}
 			buf = req->kbuf_addr;
-			len = req->len && req->len < req->kbuf_len ? req->len
-								  : req->kbuf_len;
+			len = kbuf_use_len(req);
 		}
 		if (is_send && req->addr2)
 			ret = sendto(req->fd, buf + req->done_io, len - req->done_io,
@@ -363,7 +362,7 @@ static enum issue_result recvmsg_select(struct uring_req *req,
 			req->res = err;
 			return ISSUE_DONE;
 		}
-		cap = req->len && req->len < req->kbuf_len ? req->len : req->kbuf_len;
+		cap = kbuf_use_len(req);
 		if (multishot) {
 			n = recvmsg_mshot_one(req, m, req->kbuf_addr, cap);
 		} else {

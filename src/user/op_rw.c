@@ -130,9 +130,7 @@ static int rw_buffers(struct uring_req *req, struct iovec *one,
 				return ret;
 		}
 		one->iov_base = req->kbuf_addr;
-		one->iov_len = req->len && req->len < req->kbuf_len
-				       ? req->len
-				       : req->kbuf_len;
+		one->iov_len = kbuf_use_len(req);
 		*iov = one;
 		*nr = 1;
 		return 0;
@@ -207,6 +205,7 @@ enum issue_result uring_rw_issue(struct uring_req *req, unsigned flags)
 			kbuf_drop(req);
 			return ISSUE_PUNT;
 		}
+		kbuf_commit_early(req);
 		n = do_rw(req, iov, nr, off, user_flags);
 	} else if (n == -EOPNOTSUPP && !(user_flags & RWF_NOWAIT)) {
 		/* The file cannot do non-blocking I/O: a worker blocks. */
@@ -214,6 +213,7 @@ enum issue_result uring_rw_issue(struct uring_req *req, unsigned flags)
 			kbuf_drop(req);
 			return ISSUE_PUNT;
 		}
+		kbuf_commit_early(req);
 		n = do_rw(req, iov, nr, off, user_flags);
 	}
 	req->res = (__s32)n;
