@@ -36,15 +36,19 @@ static void check_register_errors(struct io_uring *ring, void *mem)
 	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EFAULT);
 	r.ring_addr = (unsigned long)mem + 64;
 	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EINVAL);
-	/* Memory that cannot be pinned for writing: read-only, unmapped. */
+	/*
+	 * Memory that cannot be pinned for writing: read-only, then no access
+	 * (kept mapped, so no other thread's mapping can land there).
+	 */
 	{
 		void *ro = mmap(NULL, PAGE, PROT_READ,
 				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		r.ring_addr = (unsigned long)ro;
 		ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EFAULT);
-		munmap(ro, PAGE);
+		mprotect(ro, PAGE, PROT_NONE);
 		ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), -EFAULT);
+		munmap(ro, PAGE);
 	}
 	r.ring_addr = (unsigned long)mem;
 	ASSERT_EQ(t_reg(ring, IORING_REGISTER_PBUF_RING, &r, 1), 0);
