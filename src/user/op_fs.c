@@ -34,7 +34,9 @@ struct two_paths {
 	struct open_how how;
 };
 
-static int copy_paths(struct uring_req *req, __u64 a, __u64 b)
+/* Copy the path at sqe->addr and, for two-path ops, the one at addr2. */
+static int copy_paths(struct uring_req *req, const struct io_uring_sqe *sqe,
+		      bool two)
 {
 	struct two_paths *p = calloc(1, sizeof(*p));
 	int ret;
@@ -42,11 +44,21 @@ static int copy_paths(struct uring_req *req, __u64 a, __u64 b)
 	if (!p)
 		return -ENOMEM;
 	req->op_data = p;
-	ret = uring_strncpy_from_user(p->a, (void *)(uintptr_t)a, PATH_MAX);
-	if (!ret && b)
-		ret = uring_strncpy_from_user(p->b, (void *)(uintptr_t)b,
+	ret = uring_strncpy_from_user(p->a, (void *)(uintptr_t)sqe->addr,
+				      PATH_MAX);
+	if (!ret && two)
+		ret = uring_strncpy_from_user(p->b, (void *)(uintptr_t)sqe->addr2,
 					      PATH_MAX);
 	return ret;
+}
+
+/* The common prep of path operations: no fixed file, then the paths. */
+static int path_prep(struct uring_req *req, const struct io_uring_sqe *sqe,
+		     bool two)
+{
+	if (req->flags & IOSQE_FIXED_FILE)
+		return -EBADF;
+	return copy_paths(req, sqe, two);
 }
 
 static struct two_paths *paths(struct uring_req *req)
@@ -73,8 +85,6 @@ static enum issue_result forced_async(struct uring_req *req, unsigned flags,
 
 static int open_common_prep(struct uring_req *req)
 {
-	if (req->flags & IOSQE_FIXED_FILE)
-		return -EBADF;
 	if (req->file_index && (paths(req)->how.flags & O_CLOEXEC))
 		return -EINVAL;
 	return 0;
@@ -87,9 +97,7 @@ int uring_openat_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 
 	if (sqe->buf_index)
 		return -EINVAL;
-	if (req->flags & IOSQE_FIXED_FILE)
-		return -EBADF;
-	ret = copy_paths(req, sqe->addr, 0);
+	ret = path_prep(req, sqe, false);
 	if (ret)
 		return ret;
 	paths(req)->how.flags = (flags & VALID_OPEN_FLAGS) | O_LARGEFILE;
@@ -106,9 +114,7 @@ int uring_openat2_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 
 	if (sqe->buf_index)
 		return -EINVAL;
-	if (req->flags & IOSQE_FIXED_FILE)
-		return -EBADF;
-	ret = copy_paths(req, sqe->addr, 0);
+	ret = path_prep(req, sqe, false);
 	if (ret)
 		return ret;
 	how = &paths(req)->how;
@@ -192,10 +198,8 @@ int uring_statx_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 {
 	if (sqe->buf_index || sqe->splice_fd_in)
 		return -EINVAL;
-	if (req->flags & IOSQE_FIXED_FILE)
-		return -EBADF;
 	req->addr2 = sqe->addr2;
-	return copy_paths(req, sqe->addr, 0);
+	return path_prep(req, sqe, false);
 }
 
 enum issue_result uring_statx_issue(struct uring_req *req, unsigned flags)
@@ -211,9 +215,7 @@ int uring_renameat_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 {
 	if (sqe->buf_index || sqe->splice_fd_in)
 		return -EINVAL;
-	if (req->flags & IOSQE_FIXED_FILE)
-		return -EBADF;
-	return copy_paths(req, sqe->addr, sqe->addr2 ? sqe->addr2 : 1);
+	return path_prep(req, sqe, true);
 }
 
 enum issue_result uring_renameat_issue(struct uring_req *req, unsigned flags)
@@ -233,7 +235,7 @@ int uring_unlinkat_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 		return -EBADF;
 	if (sqe->unlink_flags & ~AT_REMOVEDIR)
 		return -EINVAL;
-	return copy_paths(req, sqe->addr, 0);
+	return copy_paths(req, sqe, false);
 }
 
 enum issue_result uring_unlinkat_issue(struct uring_req *req, unsigned flags)
@@ -248,9 +250,7 @@ int uring_mkdirat_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 {
 	if (sqe->off || sqe->rw_flags || sqe->buf_index || sqe->splice_fd_in)
 		return -EINVAL;
-	if (req->flags & IOSQE_FIXED_FILE)
-		return -EBADF;
-	return copy_paths(req, sqe->addr, 0);
+	return path_prep(req, sqe, false);
 }
 
 enum issue_result uring_mkdirat_issue(struct uring_req *req, unsigned flags)
@@ -264,9 +264,7 @@ int uring_symlinkat_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 {
 	if (sqe->len || sqe->rw_flags || sqe->buf_index || sqe->splice_fd_in)
 		return -EINVAL;
-	if (req->flags & IOSQE_FIXED_FILE)
-		return -EBADF;
-	return copy_paths(req, sqe->addr, sqe->addr2 ? sqe->addr2 : 1);
+	return path_prep(req, sqe, true);
 }
 
 enum issue_result uring_symlinkat_issue(struct uring_req *req, unsigned flags)
@@ -280,9 +278,7 @@ int uring_linkat_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 {
 	if (sqe->buf_index || sqe->splice_fd_in)
 		return -EINVAL;
-	if (req->flags & IOSQE_FIXED_FILE)
-		return -EBADF;
-	return copy_paths(req, sqe->addr, sqe->addr2 ? sqe->addr2 : 1);
+	return path_prep(req, sqe, true);
 }
 
 enum issue_result uring_linkat_issue(struct uring_req *req, unsigned flags)
