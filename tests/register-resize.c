@@ -15,6 +15,41 @@ static void nops(struct io_uring *ring, int n, __u64 first)
 	}
 }
 
+/* A buffer ring the kernel allocated stays usable across a resize. */
+static void check_mapped_extras_survive(void)
+{
+	static char buf[32];
+	struct io_uring_buf_ring *br;
+	struct io_uring_params p;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	struct t_cqe c;
+	int err, fds[2];
+
+	t_ring(&ring, 4, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
+	br = io_uring_setup_buf_ring(&ring, 4, 1, IOU_PBUF_RING_MMAP, &err);
+	REQUIRE_EQ(br != NULL, 1);
+	memset(&p, 0, sizeof(p));
+	p.sq_entries = 2;
+	ASSERT_EQ(io_uring_resize_rings(&ring, &p), 0);
+	io_uring_buf_ring_add(br, buf, sizeof(buf), 3, io_uring_buf_ring_mask(4), 0);
+	io_uring_buf_ring_advance(br, 1);
+	REQUIRE_EQ(pipe(fds), 0);
+	REQUIRE_EQ(write(fds[1], "kept", 4), 4);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_read(sqe, fds[0], NULL, sizeof(buf), 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = 1;
+	REQUIRE_EQ(t_submit_wait(&ring, &c, 1), 1);
+	ASSERT_EQ(c.res, 4);
+	ASSERT_EQ(c.flags >> IORING_CQE_BUFFER_SHIFT, 3);
+	ASSERT_EQ(memcmp(buf, "kept", 4), 0);
+	ASSERT_EQ(io_uring_free_buf_ring(&ring, br, 4, 1), 0);
+	close(fds[0]);
+	close(fds[1]);
+	io_uring_queue_exit(&ring);
+}
+
 int main(int argc, char **argv)
 {
 	struct io_uring_params p;
@@ -87,6 +122,7 @@ int main(int argc, char **argv)
 	ASSERT_EQ(io_uring_submit_and_wait(&ring, 5), 5);
 	ASSERT_EQ(t_reap(&ring, c, 16), 5);
 	ASSERT_EQ(c[4].user_data, 204);
+	check_mapped_extras_survive();
 	io_uring_queue_exit(&ring);
 	return t_done();
 }

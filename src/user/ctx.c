@@ -80,10 +80,23 @@ static int check_params(unsigned entries, struct io_uring_params *p,
 	return ring_compute_sizes(entries, p, sz);
 }
 
-static void *map_memfd(int fd, size_t len, off_t off)
+/*
+ * Map len bytes of the ring's memfd at off. The file only ever grows:
+ * buffer rings and regions live above the rings, and a resize must not
+ * cut them off.
+ */
+void *uring_memfd_map(struct uring_ctx *ctx, off_t off, size_t len)
 {
-	return kernel_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			   off);
+	struct stat st;
+	void *p;
+
+	if (ctx->fd < 0 || fstat(ctx->fd, &st))
+		return NULL;
+	if (st.st_size < off + (off_t)len && ftruncate(ctx->fd, off + (off_t)len))
+		return NULL;
+	p = kernel_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ctx->fd,
+			off);
+	return kernel_mmap_failed(p) ? NULL : p;
 }
 
 /* Our own mappings of the memfd, or the application's NO_MMAP memory. */
@@ -108,18 +121,10 @@ int uring_ring_memory_map(struct uring_ctx *ctx, struct io_uring_params *p,
 		ctx->rings = (void *)(uintptr_t)p->cq_off.user_addr;
 		ctx->app_memory = true;
 	} else {
-		if (ftruncate(ctx->fd, (off_t)(IORING_OFF_SQES + ctx->sqes_len)))
+		ctx->rings = uring_memfd_map(ctx, IORING_OFF_SQ_RING, ctx->rings_len);
+		ctx->sqes = uring_memfd_map(ctx, IORING_OFF_SQES, ctx->sqes_len);
+		if (!ctx->rings || !ctx->sqes)
 			return -ENOMEM;
-		ctx->rings = map_memfd(ctx->fd, ctx->rings_len, IORING_OFF_SQ_RING);
-		if (kernel_mmap_failed(ctx->rings)) {
-			ctx->rings = NULL;
-			return -ENOMEM;
-		}
-		ctx->sqes = map_memfd(ctx->fd, ctx->sqes_len, IORING_OFF_SQES);
-		if (kernel_mmap_failed(ctx->sqes)) {
-			ctx->sqes = NULL;
-			return -ENOMEM;
-		}
 	}
 	memset(ctx->rings, 0, rings);
 	return (int)array_off;

@@ -9,8 +9,6 @@
  */
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kernel/syscall.h"
@@ -375,20 +373,9 @@ static off_t pbuf_mmap_offset(__u16 bgid)
  */
 static int map_pbuf_ring(struct uring_ctx *ctx, struct kbuf_group *g)
 {
-	off_t off = pbuf_mmap_offset(g->bgid);
-	struct stat st;
-	void *p;
-
-	if (fstat(ctx->fd, &st))
+	g->br = uring_memfd_map(ctx, pbuf_mmap_offset(g->bgid), g->ring_len);
+	if (!g->br)
 		return -ENOMEM;
-	if (st.st_size < off + (off_t)g->ring_len &&
-	    ftruncate(ctx->fd, off + (off_t)g->ring_len))
-		return -ENOMEM;
-	p = kernel_mmap(NULL, g->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			ctx->fd, off);
-	if (kernel_mmap_failed(p))
-		return -ENOMEM;
-	g->br = p;
 	g->mapped = true;
 	return 0;
 }

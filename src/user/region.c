@@ -5,9 +5,6 @@
  * application maps), optionally holding the wait arguments that
  * IORING_ENTER_EXT_ARG_REG picks by offset. A region is never removed.
  */
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "kernel/syscall.h"
 #include "rsrc.h"
@@ -51,18 +48,10 @@ static int check_user_pages(const struct io_uring_region_desc *d)
 
 static int map_our_region(struct uring_ctx *ctx, size_t size)
 {
-	off_t off = (off_t)IORING_MAP_OFF_PARAM_REGION;
-	struct stat st;
-	void *p;
-
-	if (fstat(ctx->fd, &st) ||
-	    (st.st_size < off + (off_t)size && ftruncate(ctx->fd, off + (off_t)size)))
+	ctx->region_map = uring_memfd_map(ctx, (off_t)IORING_MAP_OFF_PARAM_REGION,
+					  size);
+	if (!ctx->region_map)
 		return -ENOMEM;
-	p = kernel_mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, ctx->fd,
-			off);
-	if (kernel_mmap_failed(p))
-		return -ENOMEM;
-	ctx->region_map = p;
 	ctx->region_len = size;
 	return 0;
 }

@@ -249,6 +249,8 @@ struct uring_ctx {
 /* ctx.c */
 extern const struct anyring_ops user_backend_ops;
 struct uring_ctx *uring_ctx_get(unsigned fd, int registered);
+/* Map len bytes of the ring memfd at off (growing it), or NULL. */
+void *uring_memfd_map(struct uring_ctx *ctx, off_t off, size_t len);
 struct ring_sizes;
 /* Ring memory for ctx's sizes and flags: the SQ array's offset or -errno. */
 int uring_ring_memory_map(struct uring_ctx *ctx, struct io_uring_params *p,
