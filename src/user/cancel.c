@@ -108,34 +108,28 @@ static int sync_cancel_match(struct uring_ctx *ctx,
 static bool sync_cancel_deadline(const struct __kernel_timespec *ts,
 				 struct timespec *deadline)
 {
-	long long ns;
+	long long ns = ts->tv_sec * 1000000000LL + ts->tv_nsec;
 
 	if (ts->tv_sec == -1 && ts->tv_nsec == -1)
 		return false;
-	ns = ts->tv_sec * 1000000000LL + ts->tv_nsec;
 	clock_gettime(CLOCK_MONOTONIC, deadline);
-	if (ns > 0) {
-		deadline->tv_sec += ns / 1000000000LL;
-		deadline->tv_nsec += ns % 1000000000LL;
-		if (deadline->tv_nsec >= 1000000000L) {
-			deadline->tv_sec++;
-			deadline->tv_nsec -= 1000000000L;
-		}
-	}
+	if (ns > 0)
+		uring_timespec_add_ns(deadline, ns);
 	return true;
 }
 
 /*
- * A match still running in a worker is waited for: the lock is dropped
- * while sleeping, so the worker can complete it, and the search repeats
- * after every CQE until nothing is running or the timeout passes.
+ * Cancel, and while a match is still running in a worker, wait for the
+ * next CQE with the lock dropped (so the worker can complete it) and
+ * search again, until nothing is running or the timeout passes.
  */
-static int sync_cancel_wait(struct uring_ctx *ctx, struct cancel_match *cm,
-			    const struct __kernel_timespec *timeout)
+static int sync_cancel_run(struct uring_ctx *ctx, struct cancel_match *cm,
+			   const struct __kernel_timespec *timeout)
 {
 	struct timespec deadline;
 	bool has_deadline = sync_cancel_deadline(timeout, &deadline);
 	struct uring_req *cancelled;
+	bool waited = false;
 	int ret;
 
 	atomic_fetch_add(&ctx->cq_waiters, 1);
@@ -153,16 +147,16 @@ static int sync_cancel_wait(struct uring_ctx *ctx, struct cancel_match *cm,
 		pthread_mutex_lock(&ctx->uring_lock);
 		if (ret)
 			break;
+		waited = true;
 	}
 	atomic_fetch_sub(&ctx->cq_waiters, 1);
-	/* Whatever the retries found, the request is gone: success. */
-	return ret == -ENOENT || ret > 0 ? 0 : ret;
+	/* After waiting, whatever the retries found, the request is gone. */
+	return waited && (ret == -ENOENT || ret > 0) ? 0 : ret;
 }
 
 int uring_sync_cancel(struct uring_ctx *ctx, const void *arg, unsigned nr)
 {
 	struct io_uring_sync_cancel_reg sc;
-	struct uring_req *cancelled;
 	struct cancel_match cm;
 	int ret;
 
@@ -178,10 +172,7 @@ int uring_sync_cancel(struct uring_ctx *ctx, const void *arg, unsigned nr)
 	ret = sync_cancel_match(ctx, &sc, &cm);
 	if (ret)
 		return ret;
-	ret = uring_cancel(ctx, &cm, &cancelled);
-	uring_complete_cancelled(cancelled);
-	if (ret == -EALREADY)
-		ret = sync_cancel_wait(ctx, &cm, &sc.timeout);
+	ret = sync_cancel_run(ctx, &cm, &sc.timeout);
 	if (cm.node)
 		rsrc_node_put(cm.node);
 	return ret;

@@ -188,12 +188,24 @@ int kbuf_take(struct uring_req *req, bool commit_now)
 	return ret;
 }
 
-/* The caller holds kbuf_lock; the group outlives the reservation. */
-static struct kbuf_group *reserved_group(struct uring_req *req)
+/*
+ * End req's reservation of its group's head entry, consuming used bytes
+ * of it when commit; returns whether the entry keeps bytes (BUF_MORE).
+ * The caller holds kbuf_lock; the group outlives the reservation.
+ */
+static bool end_reservation(struct uring_req *req, bool commit, unsigned used)
 {
 	struct kbuf_group **gp = group_slot(req->ctx, req->kbuf_bgid, false);
+	struct kbuf_group *g = gp ? *gp : NULL;
+	bool more = false;
 
-	return gp && (*gp)->is_ring && (*gp)->reserved ? *gp : NULL;
+	if (!g || !g->is_ring || !g->reserved)
+		return false;
+	if (commit)
+		more = !ring_commit(g, used);
+	g->reserved = false;
+	pthread_cond_broadcast(&kbuf_released);
+	return more;
 }
 
 __u32 kbuf_done(struct uring_req *req, unsigned used)
@@ -203,17 +215,10 @@ __u32 kbuf_done(struct uring_req *req, unsigned used)
 	if (!req->has_kbuf)
 		return 0;
 	pthread_mutex_lock(&kbuf_lock);
-	if (req->kbuf_state == KBUF_RING_RESERVED) {
-		struct kbuf_group *g = reserved_group(req);
-
-		if (g) {
-			more = !ring_commit(g, used);
-			g->reserved = false;
-			pthread_cond_broadcast(&kbuf_released);
-		}
-	} else if (req->kbuf_state == KBUF_RING_COMMITTED) {
+	if (req->kbuf_state == KBUF_RING_RESERVED)
+		more = end_reservation(req, true, used);
+	else if (req->kbuf_state == KBUF_RING_COMMITTED)
 		more = req->kbuf_more;
-	}
 	pthread_mutex_unlock(&kbuf_lock);
 	req->has_kbuf = false;
 	return IORING_CQE_F_BUFFER |
@@ -223,19 +228,10 @@ __u32 kbuf_done(struct uring_req *req, unsigned used)
 
 void kbuf_commit_early(struct uring_req *req)
 {
-	struct kbuf_group *g;
-
 	if (!req->has_kbuf || req->kbuf_state != KBUF_RING_RESERVED)
 		return;
 	pthread_mutex_lock(&kbuf_lock);
-	g = reserved_group(req);
-	if (g) {
-		unsigned want = kbuf_use_len(req);
-
-		req->kbuf_more = !ring_commit(g, want);
-		g->reserved = false;
-		pthread_cond_broadcast(&kbuf_released);
-	}
+	req->kbuf_more = end_reservation(req, true, kbuf_use_len(req));
 	req->kbuf_state = KBUF_RING_COMMITTED;
 	pthread_mutex_unlock(&kbuf_lock);
 }
@@ -246,16 +242,10 @@ void kbuf_drop(struct uring_req *req)
 	if (!req->has_kbuf || req->kbuf_state == KBUF_RING_COMMITTED)
 		return;
 	pthread_mutex_lock(&kbuf_lock);
-	if (req->kbuf_state == KBUF_LEGACY) {
+	if (req->kbuf_state == KBUF_LEGACY)
 		legacy_give_back(req);
-	} else {
-		struct kbuf_group *g = reserved_group(req);
-
-		if (g) {
-			g->reserved = false;
-			pthread_cond_broadcast(&kbuf_released);
-		}
-	}
+	else
+		end_reservation(req, false, 0);
 	pthread_mutex_unlock(&kbuf_lock);
 	req->has_kbuf = false;
 }

@@ -26,7 +26,10 @@ struct old_rings {
 	bool app_memory;
 	unsigned sq_entries, cq_entries;
 	void *rings_copy, *sqes_copy; /* their bytes, taken before any change */
-	size_t array_off;
+	size_t array_off, cqes_off;
+	/* Ring positions and header words carried over. */
+	unsigned sq_head, sq_tail, cq_head, cq_tail;
+	unsigned sq_flags, cq_flags, cq_overflow, sq_dropped;
 };
 
 static size_t sqe_bytes(const struct uring_ctx *ctx)
@@ -57,6 +60,15 @@ static int save_old(struct uring_ctx *ctx, struct old_rings *o)
 		.array_off = ctx->sq_array ? (size_t)((char *)ctx->sq_array -
 						      (char *)ctx->rings)
 					   : 0,
+		.cqes_off = (size_t)((char *)ctx->cqes - (char *)ctx->rings),
+		.sq_head = __atomic_load_n(ctx->sq_head, __ATOMIC_ACQUIRE),
+		.sq_tail = __atomic_load_n(ctx->sq_tail, __ATOMIC_ACQUIRE),
+		.cq_head = __atomic_load_n(ctx->cq_head, __ATOMIC_ACQUIRE),
+		.cq_tail = __atomic_load_n(ctx->cq_tail, __ATOMIC_ACQUIRE),
+		.sq_flags = *ctx->sq_flags,
+		.cq_flags = *ctx->cq_flags,
+		.cq_overflow = *ctx->cq_overflow,
+		.sq_dropped = *ctx->sq_dropped,
 	};
 	o->rings_copy = malloc(o->rings_len);
 	o->sqes_copy = malloc(o->sqes_len);
@@ -104,56 +116,42 @@ static void restore_old(struct uring_ctx *ctx, struct old_rings *o,
 }
 
 /* Pending entries keep their ring positions, as the kernel copies them. */
-static void move_entries(struct uring_ctx *ctx, const struct old_rings *o,
-			 const unsigned idx[4])
+static void move_entries(struct uring_ctx *ctx, const struct old_rings *o)
 {
-	unsigned sq_head = idx[0], sq_tail = idx[1];
-	unsigned cq_head = idx[2], cq_tail = idx[3];
-	const char *rings = o->rings_copy;
-	const char *old_cqes = rings + ((char *)ctx->cqes - (char *)ctx->rings);
+	const char *old_cqes = (const char *)o->rings_copy + o->cqes_off;
 
-	for (unsigned i = sq_head; i != sq_tail; i++)
+	for (unsigned i = o->sq_head; i != o->sq_tail; i++)
 		memcpy((char *)ctx->sqes + (i & ctx->sq_mask) * sqe_bytes(ctx),
 		       (char *)o->sqes_copy +
 			       (i & (o->sq_entries - 1)) * sqe_bytes(ctx),
 		       sqe_bytes(ctx));
-	for (unsigned i = cq_head; i != cq_tail; i++)
+	for (unsigned i = o->cq_head; i != o->cq_tail; i++)
 		memcpy((char *)ctx->cqes + (i & ctx->cq_mask) * cqe_bytes(ctx),
 		       old_cqes + (i & (o->cq_entries - 1)) * cqe_bytes(ctx),
 		       cqe_bytes(ctx));
-	*ctx->sq_head = sq_head;
-	*ctx->sq_tail = sq_tail;
-	*ctx->cq_head = cq_head;
-	*ctx->cq_tail = cq_tail;
-	/* Flags and counters live in the header at the same offsets. */
-	*ctx->sq_flags = *(const unsigned *)(rings + ((char *)ctx->sq_flags -
-						      (char *)ctx->rings));
-	*ctx->cq_flags = *(const unsigned *)(rings + ((char *)ctx->cq_flags -
-						      (char *)ctx->rings));
-	*ctx->cq_overflow = *(const unsigned *)(
-		rings + ((char *)ctx->cq_overflow - (char *)ctx->rings));
-	*ctx->sq_dropped = *(const unsigned *)(
-		rings + ((char *)ctx->sq_dropped - (char *)ctx->rings));
+	*ctx->sq_head = o->sq_head;
+	*ctx->sq_tail = o->sq_tail;
+	*ctx->cq_head = o->cq_head;
+	*ctx->cq_tail = o->cq_tail;
+	*ctx->sq_flags = o->sq_flags;
+	*ctx->cq_flags = o->cq_flags;
+	*ctx->cq_overflow = o->cq_overflow;
+	*ctx->sq_dropped = o->sq_dropped;
 }
 
 static int swap_rings(struct uring_ctx *ctx, struct io_uring_params *p,
 		      const struct ring_sizes *sz)
 {
-	unsigned idx[4] = {
-		__atomic_load_n(ctx->sq_head, __ATOMIC_ACQUIRE),
-		__atomic_load_n(ctx->sq_tail, __ATOMIC_ACQUIRE),
-		__atomic_load_n(ctx->cq_head, __ATOMIC_ACQUIRE),
-		__atomic_load_n(ctx->cq_tail, __ATOMIC_ACQUIRE),
-	};
 	struct old_rings o;
 	int ret, array_off;
 
-	if (idx[1] - idx[0] > sz->sq_entries || idx[3] - idx[2] > sz->cq_entries)
-		return -EOVERFLOW;
-	/* Ring memory in the memfd needs the fd, gone after close_ring_fd. */
-	if (!(ctx->flags & IORING_SETUP_NO_MMAP) && ctx->fd < 0)
-		return -ENOMEM;
 	ret = save_old(ctx, &o);
+	if (!ret && (o.sq_tail - o.sq_head > sz->sq_entries ||
+		     o.cq_tail - o.cq_head > sz->cq_entries))
+		ret = -EOVERFLOW;
+	/* Ring memory in the memfd needs the fd, gone after close_ring_fd. */
+	if (!ret && !(ctx->flags & IORING_SETUP_NO_MMAP) && ctx->fd < 0)
+		ret = -ENOMEM;
 	if (ret) {
 		drop_old(&o);
 		return ret;
@@ -167,7 +165,7 @@ static int swap_rings(struct uring_ctx *ctx, struct io_uring_params *p,
 		return array_off;
 	}
 	uring_ring_fields_init(ctx, (size_t)array_off);
-	move_entries(ctx, &o, idx);
+	move_entries(ctx, &o);
 	uring_ring_params_fill(ctx, p, (size_t)array_off);
 	drop_old(&o);
 	return 0;

@@ -429,6 +429,7 @@ struct uring_req *poll_engine_take(struct poll_engine *pe,
 void poll_engine_kick(struct poll_engine *pe);
 
 /* time helpers */
+void uring_timespec_add_ns(struct timespec *t, long long ns);
 int uring_timespec_to_deadline(const struct __kernel_timespec *ts, bool abs,
 			       clockid_t clock, struct timespec *deadline);
 

@@ -23,7 +23,7 @@ struct wait_args {
 	struct timespec min_deadline;
 };
 
-static void timespec_add_ns(struct timespec *t, long long ns)
+void uring_timespec_add_ns(struct timespec *t, long long ns)
 {
 	t->tv_sec += ns / 1000000000LL;
 	t->tv_nsec += ns % 1000000000LL;
@@ -53,13 +53,13 @@ int uring_timespec_to_deadline(const struct __kernel_timespec *ts, bool abs,
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	if (!abs) {
 		*deadline = mono;
-		timespec_add_ns(deadline, ts->tv_sec * 1000000000LL + ts->tv_nsec);
+		uring_timespec_add_ns(deadline, ts->tv_sec * 1000000000LL + ts->tv_nsec);
 		return 0;
 	}
 	/* An absolute time on another clock: convert by the clocks' offset. */
 	clock_gettime(clock, &now);
 	*deadline = mono;
-	timespec_add_ns(deadline,
+	uring_timespec_add_ns(deadline,
 			(ts->tv_sec - now.tv_sec) * 1000000000LL +
 				(ts->tv_nsec - now.tv_nsec));
 	return 0;
@@ -158,7 +158,7 @@ static int parse_args(struct uring_ctx *ctx, unsigned flags,
 	}
 	if (ga.min_wait_usec) {
 		clock_gettime(CLOCK_MONOTONIC, &w->min_deadline);
-		timespec_add_ns(&w->min_deadline, ga.min_wait_usec * 1000LL);
+		uring_timespec_add_ns(&w->min_deadline, ga.min_wait_usec * 1000LL);
 		w->has_min_wait = true;
 	}
 	return 0;
