@@ -166,12 +166,18 @@ int uring_sendrecv_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 	return 0;
 }
 
-/* The kernel tells a stream reader that more data is already queued. */
-static __u32 sock_nonempty(int fd)
+/*
+ * The kernel tells a stream reader that more data is already queued. A
+ * stream receive returns less than it had room for only when it emptied
+ * the queue, so only a full one needs the two system calls that ask.
+ */
+static __u32 sock_nonempty(int fd, size_t got, size_t room)
 {
 	int type = 0, queued = 0;
 	socklen_t len = sizeof(type);
 
+	if (got < room)
+		return 0;
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
 	    type != SOCK_STREAM || ioctl(fd, FIONREAD, &queued))
 		return 0;
@@ -242,7 +248,7 @@ enum issue_result uring_sendrecv_issue(struct uring_req *req, unsigned flags)
 			kbuf_drop(req);
 		}
 		if (!is_send && ret >= 0)
-			req->cflags |= sock_nonempty(req->fd);
+			req->cflags |= sock_nonempty(req->fd, (size_t)ret, len);
 		if (multishot && ret > 0) {
 			uring_req_complete(req, req->res, req->cflags | IORING_CQE_F_MORE);
 			continue;
@@ -388,7 +394,7 @@ static enum issue_result recvmsg_select(struct uring_req *req,
 		/* A message of 0 bytes gives its buffer back, as recv does. */
 		if (n > 0)
 			req->cflags = kbuf_done(req, (unsigned)n) |
-				      sock_nonempty(req->fd);
+				      sock_nonempty(req->fd, (size_t)n, cap);
 		kbuf_drop(req);
 		if (!multishot || n <= 0 ||
 		    ((struct io_uring_recvmsg_out *)req->kbuf_addr)->payloadlen == 0)
