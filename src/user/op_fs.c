@@ -67,10 +67,8 @@ static struct two_paths *paths(struct uring_req *req)
 }
 
 /* Ops the kernel always hands to io-wq. */
-static enum issue_result forced_async(struct uring_req *req, unsigned flags,
-				      long ret)
+static enum issue_result forced_async(struct uring_req *req, long ret)
 {
-	(void)flags;
 	req->res = ret < 0 ? -errno : (__s32)ret;
 	return ISSUE_DONE;
 }
@@ -205,7 +203,7 @@ int uring_statx_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 enum issue_result uring_statx_issue(struct uring_req *req, unsigned flags)
 {
 	PUNT_IF_NONBLOCK(flags);
-	return forced_async(req, flags,
+	return forced_async(req,
 			    syscall(SYS_statx, req->orig_fd, paths(req)->a,
 				    (int)req->op_flags, req->len,
 				    (void *)(uintptr_t)req->addr2));
@@ -221,7 +219,7 @@ int uring_renameat_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 enum issue_result uring_renameat_issue(struct uring_req *req, unsigned flags)
 {
 	PUNT_IF_NONBLOCK(flags);
-	return forced_async(req, flags,
+	return forced_async(req,
 			    syscall(SYS_renameat2, req->orig_fd, paths(req)->a,
 				    (int)req->len, paths(req)->b,
 				    req->op_flags));
@@ -241,7 +239,7 @@ int uring_unlinkat_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 enum issue_result uring_unlinkat_issue(struct uring_req *req, unsigned flags)
 {
 	PUNT_IF_NONBLOCK(flags);
-	return forced_async(req, flags,
+	return forced_async(req,
 			    unlinkat(req->orig_fd, paths(req)->a,
 				     (int)req->op_flags));
 }
@@ -256,7 +254,7 @@ int uring_mkdirat_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 enum issue_result uring_mkdirat_issue(struct uring_req *req, unsigned flags)
 {
 	PUNT_IF_NONBLOCK(flags);
-	return forced_async(req, flags,
+	return forced_async(req,
 			    mkdirat(req->orig_fd, paths(req)->a, req->len));
 }
 
@@ -270,7 +268,7 @@ int uring_symlinkat_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 enum issue_result uring_symlinkat_issue(struct uring_req *req, unsigned flags)
 {
 	PUNT_IF_NONBLOCK(flags);
-	return forced_async(req, flags,
+	return forced_async(req,
 			    symlinkat(paths(req)->a, req->orig_fd, paths(req)->b));
 }
 
@@ -284,7 +282,7 @@ int uring_linkat_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 enum issue_result uring_linkat_issue(struct uring_req *req, unsigned flags)
 {
 	PUNT_IF_NONBLOCK(flags);
-	return forced_async(req, flags,
+	return forced_async(req,
 			    linkat(req->orig_fd, paths(req)->a, (int)req->len,
 				   paths(req)->b, (int)req->op_flags));
 }
@@ -304,7 +302,7 @@ int uring_fsync_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 enum issue_result uring_fsync_issue(struct uring_req *req, unsigned flags)
 {
 	PUNT_IF_NONBLOCK(flags);
-	return forced_async(req, flags,
+	return forced_async(req,
 			    (req->op_flags & IORING_FSYNC_DATASYNC)
 				    ? fdatasync(req->fd)
 				    : fsync(req->fd));
@@ -321,7 +319,7 @@ int uring_sync_range_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 enum issue_result uring_sync_range_issue(struct uring_req *req, unsigned flags)
 {
 	PUNT_IF_NONBLOCK(flags);
-	return forced_async(req, flags,
+	return forced_async(req,
 			    sync_file_range(req->fd, (off_t)req->off, req->len,
 					    req->op_flags));
 }
@@ -337,7 +335,7 @@ int uring_fallocate_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 enum issue_result uring_fallocate_issue(struct uring_req *req, unsigned flags)
 {
 	PUNT_IF_NONBLOCK(flags);
-	return forced_async(req, flags,
+	return forced_async(req,
 			    fallocate(req->fd, (int)req->len, (off_t)req->off,
 				      (off_t)req->addr));
 }
@@ -396,7 +394,7 @@ int uring_ftruncate_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 enum issue_result uring_ftruncate_issue(struct uring_req *req, unsigned flags)
 {
 	PUNT_IF_NONBLOCK(flags);
-	return forced_async(req, flags, ftruncate(req->fd, (off_t)req->off));
+	return forced_async(req, ftruncate(req->fd, (off_t)req->off));
 }
 
 /* ---------------------------------------------------------------- */
