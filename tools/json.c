@@ -75,6 +75,12 @@ void json_int(struct json *j, const char *key, long long value)
 	fprintf(j->out, "%lld", value);
 }
 
+void json_double(struct json *j, const char *key, double value)
+{
+	separator(j, key);
+	fprintf(j->out, "%.3f", value);
+}
+
 void json_bool(struct json *j, const char *key, bool value)
 {
 	separator(j, key);

@@ -21,6 +21,7 @@ void json_close_object(struct json *j);
 void json_close_array(struct json *j);
 void json_string(struct json *j, const char *key, const char *value);
 void json_int(struct json *j, const char *key, long long value);
+void json_double(struct json *j, const char *key, double value);
 void json_bool(struct json *j, const char *key, bool value);
 
 #endif

@@ -15,6 +15,8 @@ static const struct {
 	 "[--json]  is io_uring usable here, why not, and what is supported"},
 	{"demo", cmd_demo,
 	 "          register files and buffers, use them, show the tag CQEs"},
+	{"bench", cmd_bench,
+	 "[--json] [--reps N] [--ms N] [--only TEXT] [--dir DIR]  benchmarks"},
 	{"run", cmd_run,
 	 "--block=eperm|enosys -- CMD...  run CMD with io_uring refused"},
 };
