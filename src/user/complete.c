@@ -107,6 +107,37 @@ static void overflow_add(struct uring_ctx *ctx, const struct io_uring_cqe *cqe)
 	set_sq_flag(ctx, IORING_SQ_CQ_OVERFLOW, true);
 }
 
+/* Post CQEs in order, then signal the eventfd and wake waiters once. */
+static void post_cqes(struct uring_ctx *ctx, const struct io_uring_cqe *cqes,
+		      unsigned nr)
+{
+	pthread_mutex_lock(&ctx->completion_lock);
+	/* Earlier overflowed CQEs go first, so order is kept. */
+	if (ctx->overflow_head)
+		flush_overflow_locked(ctx);
+	for (unsigned i = 0; i < nr; i++)
+		if (ctx->overflow_head || !cq_write(ctx, &cqes[i]))
+			overflow_add(ctx, &cqes[i]);
+	ctx->cq_posted += nr;
+	ring_tsan_release(ctx->fd);
+	pthread_mutex_unlock(&ctx->completion_lock);
+	uring_eventfd_signal(ctx);
+	wake_waiters(ctx);
+	if (__atomic_load_n(&ctx->count_timeouts, __ATOMIC_RELAXED))
+		uring_count_timeouts_check(ctx);
+}
+
+void uring_flush_deferred(struct uring_ctx *ctx)
+{
+	unsigned nr;
+
+	/* Posting can complete counted timeouts, which defer CQEs again. */
+	while ((nr = ctx->nr_defer)) {
+		ctx->nr_defer = 0;
+		post_cqes(ctx, ctx->defer_cqes, nr);
+	}
+}
+
 void uring_post_cqe(struct uring_ctx *ctx, __u64 user_data, __s32 res,
 		    __u32 cflags)
 {
@@ -116,49 +147,46 @@ void uring_post_cqe(struct uring_ctx *ctx, __u64 user_data, __s32 res,
 		.flags = cflags,
 	};
 
-	pthread_mutex_lock(&ctx->completion_lock);
-	/* Earlier overflowed CQEs go first, so order is kept. */
-	if (ctx->overflow_head)
-		flush_overflow_locked(ctx);
-	if (ctx->overflow_head || !cq_write(ctx, &cqe))
-		overflow_add(ctx, &cqe);
-	ctx->cq_posted++;
-	ring_tsan_release(ctx->fd);
-	pthread_mutex_unlock(&ctx->completion_lock);
-	uring_eventfd_signal(ctx);
-	wake_waiters(ctx);
-	if (__atomic_load_n(&ctx->count_timeouts, __ATOMIC_RELAXED))
-		uring_count_timeouts_check(ctx);
+	/* Inside a submission batch, CQEs wait for its end, as in the kernel. */
+	if (uring_submitting == ctx) {
+		if (ctx->nr_defer == DEFER_CQES)
+			uring_flush_deferred(ctx);
+		ctx->defer_cqes[ctx->nr_defer++] = cqe;
+		return;
+	}
+	post_cqes(ctx, &cqe, 1);
 }
 
 void uring_inflight_add(struct uring_req *req)
 {
-	struct uring_ctx *ctx = req->ctx;
-
-	pthread_mutex_lock(&ctx->inflight_lock);
-	req->inflight_prev = NULL;
-	req->inflight_next = ctx->inflight;
-	if (ctx->inflight)
-		ctx->inflight->inflight_prev = req;
-	ctx->inflight = req;
-	ctx->nr_inflight++;
-	pthread_mutex_unlock(&ctx->inflight_lock);
+	if (req->inflight)
+		return;
+	req->inflight = true;
+	atomic_fetch_add(&req->ctx->nr_inflight, 1);
 }
 
 static void inflight_remove(struct uring_req *req)
 {
+	if (req->inflight)
+		atomic_fetch_sub(&req->ctx->nr_inflight, 1);
+}
+
+/* Back to the ring's cache: directly under uring_lock, else lock-free. */
+static void req_recycle(struct uring_req *req)
+{
 	struct uring_ctx *ctx = req->ctx;
 
-	pthread_mutex_lock(&ctx->inflight_lock);
-	if (req->inflight_prev)
-		req->inflight_prev->inflight_next = req->inflight_next;
-	else
-		ctx->inflight = req->inflight_next;
-	if (req->inflight_next)
-		req->inflight_next->inflight_prev = req->inflight_prev;
-	ctx->nr_inflight--;
-	pthread_cond_broadcast(&ctx->inflight_cond);
-	pthread_mutex_unlock(&ctx->inflight_lock);
+	if (uring_submitting == ctx) {
+		req->free_next = ctx->req_cache;
+		ctx->req_cache = req;
+		return;
+	}
+	req->free_next = atomic_load_explicit(&ctx->req_free_remote,
+					      memory_order_relaxed);
+	while (!atomic_compare_exchange_weak_explicit(
+		&ctx->req_free_remote, &req->free_next, req,
+		memory_order_release, memory_order_relaxed))
+		;
 }
 
 void uring_req_free(struct uring_req *req)
@@ -172,7 +200,23 @@ void uring_req_free(struct uring_req *req)
 		kernel_close(req->owned_fd);
 	free(req->iov);
 	free(req->op_data);
-	free(req);
+	req_recycle(req);
+}
+
+void uring_req_cache_free(struct uring_ctx *ctx)
+{
+	struct uring_req *req = atomic_exchange(&ctx->req_free_remote, NULL);
+
+	for (int i = 0; i < 2; i++) {
+		while (req) {
+			struct uring_req *next = req->free_next;
+
+			free(req);
+			req = next;
+		}
+		req = ctx->req_cache;
+		ctx->req_cache = NULL;
+	}
 }
 
 /* Retire the LINK_TIMEOUT of a request that finished first. */
@@ -181,9 +225,12 @@ static void disarm_link_timeout(struct uring_req *req)
 	struct uring_ctx *ctx = req->ctx;
 	struct uring_req *lt;
 
+	/* Only ever cleared elsewhere: no timeout now means none to disarm. */
+	if (!__atomic_load_n(&req->link_timeout, __ATOMIC_ACQUIRE))
+		return;
 	pthread_mutex_lock(&ctx->timeout_lock);
 	lt = req->link_timeout;
-	req->link_timeout = NULL;
+	__atomic_store_n(&req->link_timeout, NULL, __ATOMIC_RELAXED);
 	if (lt)
 		lt->timeout_target = NULL;
 	pthread_mutex_unlock(&ctx->timeout_lock);

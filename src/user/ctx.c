@@ -212,7 +212,7 @@ static void ctx_free(struct uring_ctx *ctx)
 	pthread_mutex_destroy(&ctx->event_lock);
 	pthread_mutex_destroy(&ctx->rsrc_lock);
 	rsrc_unaccount_pages(ctx->ring_pages);
-	pthread_cond_destroy(&ctx->inflight_cond);
+	uring_req_cache_free(ctx);
 	free(ctx);
 }
 
@@ -239,7 +239,6 @@ static struct uring_ctx *ctx_alloc(unsigned flags, const struct ring_sizes *sz)
 	pthread_mutex_init(&ctx->timeout_lock, NULL);
 	pthread_mutex_init(&ctx->event_lock, NULL);
 	pthread_mutex_init(&ctx->rsrc_lock, NULL);
-	pthread_cond_init(&ctx->inflight_cond, NULL);
 	atomic_init(&ctx->refs, 1);
 	ctx->eventfd = -1;
 	ctx->clock = CLOCK_MONOTONIC;

@@ -170,7 +170,7 @@ static void link_timeout_fire(struct uring_req *lt)
 	target = lt->timeout_target;
 	lt->timeout_target = NULL;
 	if (target)
-		target->link_timeout = NULL;
+		__atomic_store_n(&target->link_timeout, NULL, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&ctx->timeout_lock);
 	if (!target) {
 		/* The target finished as the timer fired. */

@@ -301,7 +301,8 @@ void poll_engine_destroy(struct poll_engine *pe)
 
 		req->next = NULL;
 		if (req->timeout_target)
-			req->timeout_target->link_timeout = NULL;
+			__atomic_store_n(&req->timeout_target->link_timeout,
+					 NULL, __ATOMIC_RELAXED);
 		uring_req_complete(req, -ECANCELED, 0);
 		req = next;
 	}

@@ -22,8 +22,7 @@
 /* SQEs consumed by userspace rings in this process, for ANYRING_DEBUG. */
 atomic_ulong uring_sqes_submitted;
 
-/* The ring whose submission batch this thread is running, if any. */
-static __thread struct uring_ctx *submitting;
+__thread struct uring_ctx *uring_submitting;
 
 /* A chain being assembled from consecutive linked SQEs. */
 struct link_build {
@@ -31,15 +30,25 @@ struct link_build {
 	bool failed;
 };
 
+/* A request from the ring's cache (refilled from remote frees) or the heap. */
 static struct uring_req *req_alloc(struct uring_ctx *ctx)
 {
-	struct uring_req *req = calloc(1, sizeof(*req));
+	struct uring_req *req = ctx->req_cache;
 
+	if (!req)
+		req = atomic_exchange_explicit(&ctx->req_free_remote, NULL,
+					       memory_order_acquire);
 	if (req) {
-		req->ctx = ctx;
-		req->fd = -1;
-		req->owned_fd = -1;
+		ctx->req_cache = req->free_next;
+		memset(req, 0, sizeof(*req));
+	} else {
+		req = calloc(1, sizeof(*req));
+		if (!req)
+			return NULL;
 	}
+	req->ctx = ctx;
+	req->fd = -1;
+	req->owned_fd = -1;
 	return req;
 }
 
@@ -118,7 +127,7 @@ static void fail_chain(struct uring_req *req)
 
 void uring_link_continue(struct uring_req *next, bool fail)
 {
-	if (submitting == next->ctx) {
+	if (uring_submitting == next->ctx) {
 		task_work_add(next, fail);
 		return;
 	}
@@ -242,6 +251,10 @@ static bool drain_queue(struct uring_req *head)
 	struct uring_ctx *ctx = head->ctx;
 	bool queue;
 
+	/* Only this thread (holding uring_lock) starts a drain queue. */
+	if (!(head->flags & IOSQE_IO_DRAIN) &&
+	    !__atomic_load_n(&ctx->drain_head, __ATOMIC_RELAXED))
+		return false;
 	pthread_mutex_lock(&ctx->inflight_lock);
 	queue = (head->flags & IOSQE_IO_DRAIN) || ctx->drain_head;
 	if (queue) {
@@ -250,7 +263,7 @@ static bool drain_queue(struct uring_req *head)
 		if (ctx->drain_tail)
 			ctx->drain_tail->next = head;
 		else
-			ctx->drain_head = head;
+			__atomic_store_n(&ctx->drain_head, head, __ATOMIC_SEQ_CST);
 		ctx->drain_tail = head;
 	}
 	pthread_mutex_unlock(&ctx->inflight_lock);
@@ -266,13 +279,17 @@ void uring_drain_kick(struct uring_ctx *ctx)
 	for (;;) {
 		struct uring_req *head;
 
+		/* Pairs with drain_queue's store: one of us sees the other. */
+		if (!__atomic_load_n(&ctx->drain_head, __ATOMIC_SEQ_CST))
+			return;
 		pthread_mutex_lock(&ctx->inflight_lock);
 		head = ctx->drain_head;
-		if (!head || ((head->flags & IOSQE_IO_DRAIN) && ctx->nr_inflight)) {
+		if (!head || ((head->flags & IOSQE_IO_DRAIN) &&
+			      atomic_load(&ctx->nr_inflight))) {
 			pthread_mutex_unlock(&ctx->inflight_lock);
 			return;
 		}
-		ctx->drain_head = head->next;
+		__atomic_store_n(&ctx->drain_head, head->next, __ATOMIC_RELAXED);
 		if (!ctx->drain_head)
 			ctx->drain_tail = NULL;
 		pthread_mutex_unlock(&ctx->inflight_lock);
@@ -312,7 +329,7 @@ static int attach_link_timeout(struct link_build *lb, struct uring_req *req)
 	if (!target || target->link_timeout ||
 	    target->opcode == IORING_OP_LINK_TIMEOUT)
 		return -EINVAL;
-	target->link_timeout = req;
+	__atomic_store_n(&target->link_timeout, req, __ATOMIC_RELAXED);
 	req->timeout_target = target;
 	return 0;
 }
@@ -390,11 +407,14 @@ int uring_submit_sqes(struct uring_ctx *ctx, unsigned to_submit)
 	unsigned tail = __atomic_load_n(ctx->sq_tail, __ATOMIC_ACQUIRE);
 	struct link_build lb = {0};
 	unsigned submitted = 0;
-	struct uring_ctx *outer = submitting;
+	struct uring_ctx *outer = uring_submitting;
 
 	if (to_submit > tail - head)
 		to_submit = tail - head;
-	submitting = ctx;
+	/* Another ring's batch, nested: its deferred CQEs go out first. */
+	if (outer && outer != ctx)
+		uring_flush_deferred(outer);
+	uring_submitting = ctx;
 	while (submitted < to_submit) {
 		long idx = next_sqe_index(ctx, head);
 		struct uring_req *req;
@@ -423,7 +443,8 @@ int uring_submit_sqes(struct uring_ctx *ctx, unsigned to_submit)
 	if (lb.head)
 		queue_chain(ctx, lb.head, lb.failed);
 	uring_run_task_work(ctx);
-	submitting = outer;
+	uring_flush_deferred(ctx);
+	uring_submitting = outer;
 	return (int)submitted;
 }
 

@@ -28,6 +28,8 @@
 
 struct uring_ctx;
 struct uring_req;
+
+#define DEFER_CQES 32
 struct iowq;
 struct poll_engine;
 
@@ -117,7 +119,8 @@ struct uring_req {
 	int owned_fd;           /* dup of fd held while the request is async */
 	struct rsrc_node *file_node; /* a fixed file this request holds */
 	struct rsrc_node *buf_node;  /* a fixed buffer this request holds */
-	struct uring_req *inflight_next, *inflight_prev;
+	bool inflight;          /* counted in ctx->nr_inflight */
+	struct uring_req *free_next; /* on a request cache */
 };
 
 struct cqe_overflow;
@@ -176,12 +179,20 @@ struct uring_ctx {
 	atomic_uint cq_waiters;
 	unsigned cq_posted;     /* CQEs posted, for counted timeouts */
 
-	/* In-flight requests, for cancellation, drain and teardown. */
+	/* Requests a drain must wait for, and the chains it holds back. */
 	pthread_mutex_t inflight_lock;
-	pthread_cond_t inflight_cond;
-	struct uring_req *inflight;
-	unsigned nr_inflight;
+	atomic_uint nr_inflight;
 	struct uring_req *drain_head, *drain_tail; /* held back by a drain */
+
+	/*
+	 * CQEs of the running submission batch, posted together when it ends
+	 * (the kernel's deferred completions): one lock and one wake-up.
+	 */
+	struct io_uring_cqe defer_cqes[DEFER_CQES];
+	unsigned nr_defer;
+	/* Freed requests for reuse: by the submitter, and by other threads. */
+	struct uring_req *req_cache;
+	_Atomic(struct uring_req *) req_free_remote;
 	atomic_bool dying;
 
 	/* Timeouts: LINK_TIMEOUT <-> target pairing, counted timeouts. */
@@ -266,6 +277,8 @@ struct stat;
 bool uring_stat_is_ring(int fd, const struct stat *st);
 
 /* submit.c */
+/* The ring whose submission batch this thread is running, if any. */
+extern __thread struct uring_ctx *uring_submitting;
 int uring_submit_sqes(struct uring_ctx *ctx, unsigned to_submit);
 void uring_req_issue(struct uring_req *req, unsigned flags);
 /* Issue (or fail) the rest of a chain after its predecessor completed. */
@@ -349,6 +362,10 @@ void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags);
 void uring_flush_overflow(struct uring_ctx *ctx);
 void uring_req_free(struct uring_req *req);
 void uring_inflight_add(struct uring_req *req);
+/* Post the CQEs the running submission batch deferred. */
+void uring_flush_deferred(struct uring_ctx *ctx);
+/* Free the request caches (teardown). */
+void uring_req_cache_free(struct uring_ctx *ctx);
 unsigned uring_cq_ready(struct uring_ctx *ctx);
 
 /* wait.c */
