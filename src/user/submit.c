@@ -22,13 +22,32 @@
 /* SQEs consumed by userspace rings in this process, for ANYRING_DEBUG. */
 atomic_ulong uring_sqes_submitted;
 
-__thread struct uring_ctx *uring_submitting;
+__thread struct uring_ctx *uring_submitting
+	__attribute__((tls_model("initial-exec")));
 
 /* A chain being assembled from consecutive linked SQEs. */
 struct link_build {
 	struct uring_req *head, *last;
 	bool failed;
 };
+
+/*
+ * Zero a recycled request with 16-byte stores: the inline `rep stos` a
+ * memset of this size becomes costs more than the rest of a NOP's issue.
+ */
+static void req_zero(struct uring_req *req)
+{
+	typedef long long v2 __attribute__((vector_size(16), may_alias));
+	v2 *p = (v2 *)req, zero = {0, 0};
+
+	_Static_assert(sizeof(*req) % sizeof(v2) == 0, "request size");
+	_Static_assert(_Alignof(struct uring_req) >= 8, "request alignment");
+	/* The empty asm keeps the compiler from turning this into memset. */
+	for (size_t i = 0; i < sizeof(*req) / sizeof(v2); i++) {
+		__builtin_memcpy(&p[i], &zero, sizeof(zero));
+		__asm__ volatile("" ::: "memory");
+	}
+}
 
 /* A request from the ring's cache (refilled from remote frees) or the heap. */
 static struct uring_req *req_alloc(struct uring_ctx *ctx)
@@ -40,7 +59,7 @@ static struct uring_req *req_alloc(struct uring_ctx *ctx)
 					       memory_order_acquire);
 	if (req) {
 		ctx->req_cache = req->free_next;
-		memset(req, 0, sizeof(*req));
+		req_zero(req);
 	} else {
 		req = calloc(1, sizeof(*req));
 		if (!req)
@@ -200,6 +219,7 @@ void uring_req_issue(struct uring_req *req, unsigned flags)
 	    !req->async) {
 		req->async = true;
 		hold_file(req);
+		uring_inflight_add(req);
 		iowq_enqueue(ctx->wq, req, !op->unbound_nonreg);
 		return;
 	}
@@ -217,6 +237,14 @@ void uring_req_issue(struct uring_req *req, unsigned flags)
 		req->lt_armed = true;
 		uring_link_timeout_arm(req->link_timeout);
 	}
+	/*
+	 * A drain waits for requests that outlive their issue; one that
+	 * completes inline is done before the next SQE is read, so it is
+	 * counted only when it leaves (and before, if its issue may hand it
+	 * to another thread).
+	 */
+	if (op->queues_itself)
+		uring_inflight_add(req);
 	switch (issue_with_creds(req, op, flags)) {
 	case ISSUE_DONE:
 		uring_req_complete(req, req->res, req->cflags);
@@ -224,11 +252,13 @@ void uring_req_issue(struct uring_req *req, unsigned flags)
 	case ISSUE_POLL:
 		req->async = true;
 		hold_file(req);
+		uring_inflight_add(req);
 		poll_engine_arm(ctx->poll, req);
 		return;
 	case ISSUE_PUNT:
 		req->async = true;
 		hold_file(req);
+		uring_inflight_add(req);
 		iowq_enqueue(ctx->wq, req, !op->unbound_nonreg);
 		return;
 	case ISSUE_QUEUED:
@@ -238,6 +268,9 @@ void uring_req_issue(struct uring_req *req, unsigned flags)
 
 static void chain_inflight_add(struct uring_req *head)
 {
+	/* A lone request is counted only if it outlives its issue. */
+	if (!head->link && !head->link_timeout)
+		return;
 	for (struct uring_req *r = head; r; r = r->link) {
 		uring_inflight_add(r);
 		if (r->link_timeout)

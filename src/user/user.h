@@ -59,6 +59,8 @@ struct uring_op {
 	unsigned unbound_nonreg : 1; /* blocking use goes to unbound workers */
 	unsigned poll_in : 1, poll_out : 1;
 	unsigned supported : 1;      /* implemented by this backend */
+	/* Its issue may hand the request to another thread (timers). */
+	unsigned queues_itself : 1;
 };
 
 extern const struct uring_op uring_ops[IORING_OP_LAST];
@@ -278,7 +280,8 @@ bool uring_stat_is_ring(int fd, const struct stat *st);
 
 /* submit.c */
 /* The ring whose submission batch this thread is running, if any. */
-extern __thread struct uring_ctx *uring_submitting;
+extern __thread struct uring_ctx *uring_submitting
+	__attribute__((tls_model("initial-exec")));
 int uring_submit_sqes(struct uring_ctx *ctx, unsigned to_submit);
 void uring_req_issue(struct uring_req *req, unsigned flags);
 /* Issue (or fail) the rest of a chain after its predecessor completed. */
