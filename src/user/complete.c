@@ -141,20 +141,21 @@ void uring_flush_deferred(struct uring_ctx *ctx)
 void uring_post_cqe(struct uring_ctx *ctx, __u64 user_data, __s32 res,
 		    __u32 cflags)
 {
-	struct io_uring_cqe cqe = {
-		.user_data = user_data,
-		.res = res,
-		.flags = cflags,
-	};
+	struct io_uring_cqe *cqe, one;
 
 	/* Inside a submission batch, CQEs wait for its end, as in the kernel. */
 	if (uring_submitting == ctx) {
 		if (ctx->nr_defer == DEFER_CQES)
 			uring_flush_deferred(ctx);
-		ctx->defer_cqes[ctx->nr_defer++] = cqe;
-		return;
+		cqe = &ctx->defer_cqes[ctx->nr_defer++];
+	} else {
+		cqe = &one;
 	}
-	post_cqes(ctx, &cqe, 1);
+	cqe->user_data = user_data;
+	cqe->res = res;
+	cqe->flags = cflags;
+	if (cqe == &one)
+		post_cqes(ctx, cqe, 1);
 }
 
 void uring_inflight_add(struct uring_req *req)
@@ -198,8 +199,10 @@ void uring_req_free(struct uring_req *req)
 		rsrc_node_put(req->buf_node);
 	if (req->owned_fd >= 0)
 		kernel_close(req->owned_fd);
-	free(req->iov);
-	free(req->op_data);
+	if (req->iov)
+		free(req->iov);
+	if (req->op_data)
+		free(req->op_data);
 	req_recycle(req);
 }
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,12 +39,13 @@ struct link_build {
 static void req_zero(struct uring_req *req)
 {
 	typedef long long v2 __attribute__((vector_size(16), may_alias));
-	v2 *p = (v2 *)req, zero = {0, 0};
+	const size_t start = offsetof(struct uring_req, res);
+	v2 *p = (v2 *)((char *)req + start), zero = {0, 0};
 
-	_Static_assert(sizeof(*req) % sizeof(v2) == 0, "request size");
-	_Static_assert(_Alignof(struct uring_req) >= 8, "request alignment");
+	_Static_assert(offsetof(struct uring_req, res) % 16 == 0, "zeroed part");
+	_Static_assert(sizeof(*req) % 16 == 0, "request size");
 	/* The empty asm keeps the compiler from turning this into memset. */
-	for (size_t i = 0; i < sizeof(*req) / sizeof(v2); i++) {
+	for (size_t i = 0; i < (sizeof(*req) - start) / sizeof(v2); i++) {
 		__builtin_memcpy(&p[i], &zero, sizeof(zero));
 		__asm__ volatile("" ::: "memory");
 	}
@@ -78,9 +80,21 @@ static int req_init(struct uring_ctx *ctx, struct uring_req *req,
 	const struct uring_op *op;
 	__u8 flags = sqe->flags;
 
+	/* Every field the zeroing skips is set before the first check. */
 	req->user_data = sqe->user_data;
 	req->flags = flags;
 	req->opcode = sqe->opcode;
+	req->ioprio = sqe->ioprio;
+	req->fd = -1;
+	req->orig_fd = sqe->fd;
+	req->off = sqe->off;
+	req->addr = sqe->addr;
+	req->len = sqe->len;
+	req->op_flags = sqe->rw_flags;
+	req->buf_index = sqe->buf_index;
+	req->personality = sqe->personality;
+	req->file_index = sqe->file_index;
+	req->addr3 = sqe->addr3;
 	if (sqe->opcode >= IORING_OP_LAST) {
 		req->opcode = IORING_OP_NOP;
 		return -EINVAL;
@@ -104,17 +118,8 @@ static int req_init(struct uring_ctx *ctx, struct uring_req *req,
 	/* What the kernel answers for an op it was built without. */
 	if (!op->supported)
 		return -EOPNOTSUPP;
-	req->ioprio = sqe->ioprio;
-	req->fd = op->needs_file ? sqe->fd : -1;
-	req->orig_fd = sqe->fd;
-	req->off = sqe->off;
-	req->addr = sqe->addr;
-	req->len = sqe->len;
-	req->op_flags = sqe->rw_flags;
-	req->buf_index = sqe->buf_index;
-	req->personality = sqe->personality;
-	req->file_index = sqe->file_index;
-	req->addr3 = sqe->addr3;
+	if (op->needs_file)
+		req->fd = sqe->fd;
 	return op->prep ? op->prep(req, sqe) : 0;
 }
 

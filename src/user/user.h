@@ -67,23 +67,27 @@ extern const struct uring_op uring_ops[IORING_OP_LAST];
 
 /* A request. Lives from submission until its CQE (and link) are done. */
 struct uring_req {
+	/* Set for every request before its SQE is checked (not zeroed). */
 	struct uring_ctx *ctx;
 	__u64 user_data;
 	__u8 opcode;
 	__u8 flags; /* IOSQE_* */
 	__u16 ioprio;
 	int fd;     /* the file, resolved at issue; -1 if none */
-	__s32 res;
-	__u32 cflags;
 	/* Operands copied at prep (SUBMIT_STABLE). */
-	__u64 off, addr, addr2, addr3;
+	__u64 off, addr, addr3;
 	__u32 len, op_flags, file_index;
 	__u16 buf_index, personality;
+	int orig_fd;       /* sqe->fd as submitted, for cancel matching */
+
+	/* Everything from here on starts zeroed. */
+	_Alignas(16) __s32 res;
+	__u32 cflags;
+	__u64 addr2;
 	__s32 splice_fd_in;
 	struct iovec *iov; /* owned copy for vectored I/O */
 	unsigned nr_iov;
 	void *op_data;     /* op-owned copy (msghdr, open_how, paths) */
-	int orig_fd;       /* sqe->fd as submitted, for cancel matching */
 	__u32 done_io;     /* bytes already moved by a partial transfer */
 	/* A provided buffer taken with IOSQE_BUFFER_SELECT. */
 	void *kbuf_addr;
