@@ -132,7 +132,6 @@ static int sync_cancel_run(struct uring_ctx *ctx, struct cancel_match *cm,
 	bool waited = false;
 	int ret;
 
-	atomic_fetch_add(&ctx->cq_waiters, 1);
 	for (;;) {
 		unsigned seen = atomic_load_explicit(&ctx->cq_events,
 						     memory_order_acquire);
@@ -149,7 +148,6 @@ static int sync_cancel_run(struct uring_ctx *ctx, struct cancel_match *cm,
 			break;
 		waited = true;
 	}
-	atomic_fetch_sub(&ctx->cq_waiters, 1);
 	/* After waiting, whatever the retries found, the request is gone. */
 	return waited && (ret == -ENOENT || ret > 0) ? 0 : ret;
 }

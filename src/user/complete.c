@@ -35,8 +35,9 @@ static void set_sq_flag(struct uring_ctx *ctx, unsigned flag, bool on)
 
 static void wake_waiters(struct uring_ctx *ctx)
 {
-	atomic_fetch_add_explicit(&ctx->cq_events, 1, memory_order_release);
-	if (atomic_load_explicit(&ctx->cq_waiters, memory_order_acquire))
+	/* Sequentially consistent, against a sleeper's count-then-check. */
+	atomic_fetch_add(&ctx->cq_events, 1);
+	if (atomic_load(&ctx->cq_waiters))
 		kernel_syscall6(__NR_futex, (long)&ctx->cq_events,
 				FUTEX_WAKE_PRIVATE, 0x7fffffff, 0, 0, 0);
 }

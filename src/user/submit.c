@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "rsrc.h"
 #include "user.h"
@@ -189,6 +190,20 @@ static void hold_file(struct uring_req *req)
 	}
 }
 
+/*
+ * io-wq's classes: bounded for regular files and block devices (and for
+ * ops that never block unboundedly), unbounded for sockets, pipes, ttys.
+ */
+static bool wq_bounded(struct uring_req *req, const struct uring_op *op)
+{
+	struct stat st;
+
+	if (!op->unbound_nonreg)
+		return true;
+	return req->fd >= 0 && !fstat(req->fd, &st) &&
+	       (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
+}
+
 /* Run the op's issue, as the request's personality if it has one. */
 static enum issue_result issue_with_creds(struct uring_req *req,
 					  const struct uring_op *op,
@@ -225,7 +240,7 @@ void uring_req_issue(struct uring_req *req, unsigned flags)
 		req->async = true;
 		hold_file(req);
 		uring_inflight_add(req);
-		iowq_enqueue(ctx->wq, req, !op->unbound_nonreg);
+		iowq_enqueue(ctx->wq, req, wq_bounded(req, op));
 		return;
 	}
 	/* A fixed file is looked up, and held, when the request issues. */
@@ -261,10 +276,11 @@ void uring_req_issue(struct uring_req *req, unsigned flags)
 		poll_engine_arm(ctx->poll, req);
 		return;
 	case ISSUE_PUNT:
+		/* Pollable files wait in the poll engine: this one blocks. */
 		req->async = true;
 		hold_file(req);
 		uring_inflight_add(req);
-		iowq_enqueue(ctx->wq, req, !op->unbound_nonreg);
+		iowq_enqueue(ctx->wq, req, true);
 		return;
 	case ISSUE_QUEUED:
 		return;

@@ -386,6 +386,8 @@ int uring_cq_wait_event(struct uring_ctx *ctx, unsigned seen,
 struct iowq *iowq_create(struct uring_ctx *ctx);
 void iowq_destroy(struct iowq *wq);
 void iowq_enqueue(struct iowq *wq, struct uring_req *req, bool bounded);
+/* Requests queued or running (while few, a completion is near). */
+unsigned iowq_busy(struct iowq *wq);
 /* Dequeue queued (not running) requests that match; returns a list. */
 struct uring_req *iowq_take(struct iowq *wq,
 			    bool (*match)(struct uring_req *, void *), void *arg);

@@ -14,6 +14,11 @@
 #include "kernel/syscall.h"
 #include "user.h"
 
+#define WAIT_SPIN_NS 20000
+
+static long cq_sleep(struct uring_ctx *ctx, unsigned seen,
+		     const struct timespec *deadline);
+
 struct wait_args {
 	bool has_sigmask;
 	sigset_t sigmask;
@@ -165,11 +170,49 @@ static int parse_args(struct uring_ctx *ctx, unsigned flags,
 }
 
 /*
+ * While workers have requests, a completion is microseconds away: watch
+ * the futex word for a while before paying for a sleep and a wake-up.
+ */
+static bool spin_for_event(struct uring_ctx *ctx, unsigned seen)
+{
+	struct timespec until, now;
+
+	if (!iowq_busy(ctx->wq))
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	uring_timespec_add_ns(&until, WAIT_SPIN_NS);
+	do {
+		for (int i = 0; i < 64; i++) {
+			if (atomic_load_explicit(&ctx->cq_events,
+						 memory_order_acquire) != seen)
+				return true;
+			__builtin_ia32_pause();
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (timespec_cmp(&now, &until) < 0);
+	return false;
+}
+
+/*
  * Sleep until the futex word moves from seen, a deadline passes (ETIME),
- * or a signal (EINTR). Callers count themselves in cq_waiters first.
+ * or a signal (EINTR). Only sleepers count in cq_waiters, so posting
+ * skips the wake-up call while nobody sleeps.
  */
 int uring_cq_wait_event(struct uring_ctx *ctx, unsigned seen,
 			    const struct timespec *deadline)
+{
+	long ret;
+
+	if (spin_for_event(ctx, seen))
+		return 0;
+	atomic_fetch_add(&ctx->cq_waiters, 1);
+	ret = cq_sleep(ctx, seen, deadline);
+	atomic_fetch_sub(&ctx->cq_waiters, 1);
+	return (int)ret;
+}
+
+static long cq_sleep(struct uring_ctx *ctx, unsigned seen,
+		     const struct timespec *deadline)
 {
 	long ret;
 
@@ -198,7 +241,6 @@ int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
 		min_complete = ctx->cq_entries;
 	if (w.has_sigmask)
 		pthread_sigmask(SIG_SETMASK, &w.sigmask, &old);
-	atomic_fetch_add(&ctx->cq_waiters, 1);
 	for (;;) {
 		unsigned seen = atomic_load_explicit(&ctx->cq_events,
 						     memory_order_acquire);
@@ -207,6 +249,10 @@ int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
 		struct timespec now;
 
 		uring_flush_overflow(ctx);
+		if (!w.has_min_wait && uring_cq_ready(ctx) >= want) {
+			ret = 0;
+			break;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		/* After the min-wait window, any CQE ends the wait. */
 		if (w.has_min_wait) {
@@ -227,7 +273,6 @@ int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
 		if (ret == -EINTR)
 			break;
 	}
-	atomic_fetch_sub(&ctx->cq_waiters, 1);
 	if (w.has_sigmask)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return ret;
