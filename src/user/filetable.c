@@ -116,9 +116,29 @@ static unsigned nofile_limit(void)
 					      : (unsigned)lim.rlim_cur;
 }
 
+/*
+ * The descriptor array in one copy when it is all readable (one system
+ * call instead of one per entry); NULL otherwise, and the entries are
+ * then read one by one so a fault surfaces where the kernel's would.
+ */
+static int *copy_fds(const int *fds, const __u64 *tags, unsigned nr)
+{
+	int *copy;
+
+	if (!fds || tags)
+		return NULL;
+	copy = malloc((size_t)nr * sizeof(*copy));
+	if (copy && uring_copy_from_user(copy, fds, (size_t)nr * sizeof(*copy))) {
+		free(copy);
+		copy = NULL;
+	}
+	return copy;
+}
+
 int files_register(struct uring_ctx *ctx, const int *fds, const __u64 *tags,
 		   unsigned nr)
 {
+	int *copied;
 	struct file_table *ft = &ctx->file_table;
 	struct rsrc_node **nodes;
 	unsigned long *bitmap;
@@ -137,12 +157,14 @@ int files_register(struct uring_ctx *ctx, const int *fds, const __u64 *tags,
 		free(bitmap);
 		return -ENOMEM;
 	}
+	copied = copy_fds(fds, tags, nr);
 	for (unsigned i = 0; !ret && i < nr; i++) {
-		__u64 tag;
+		__u64 tag = 0;
 		int fd;
 
-		ret = read_entry(fds, tags, i, &fd, &tag);
-		if (ret)
+		if (copied)
+			fd = copied[i];
+		else if ((ret = read_entry(fds, tags, i, &fd, &tag)))
 			break;
 		if (fd == -1) {
 			ret = tag ? -EINVAL : 0;
@@ -152,6 +174,7 @@ int files_register(struct uring_ctx *ctx, const int *fds, const __u64 *tags,
 		if (!ret)
 			bit_set(bitmap, i);
 	}
+	free(copied);
 	if (ret) {
 		/* A failed registration posts no tags. */
 		nodes_release(nodes, nr, false);
