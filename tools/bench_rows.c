@@ -130,11 +130,11 @@ const struct bench_row bench_rows[] = {
 	REG("unregister_buffers 1024", "reg what=buffers n=1024",
 	    "unregister_ns", ONLY_KL),
 	{.group = "memory per slot (user backend heap)",
-	 .label = "empty slot (sparse 20k)", .args = "reg what=mem n=20000",
+	 .label = "empty slot (sparse 10k)", .args = "reg what=mem n=10000",
 	 .metric = "empty_slot_bytes", .unit = "B", .variants = 1u << V_USER,
 	 .max_bytes = 16},
 	{.group = "memory per slot (user backend heap)",
-	 .label = "occupied slot (20k)", .args = "reg what=mem n=20000",
+	 .label = "occupied slot (10k)", .args = "reg what=mem n=10000",
 	 .metric = "file_slot_bytes", .unit = "B", .variants = 1u << V_USER,
 	 .max_bytes = 64},
 };
