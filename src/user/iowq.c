@@ -98,14 +98,27 @@ unsigned iowq_busy(struct iowq *wq)
 	return wq ? atomic_load_explicit(&wq->busy, memory_order_relaxed) : 0;
 }
 
+struct work_watch {
+	struct iowq *wq;
+	struct iowq_class *c;
+};
+
+static bool work_arrived(const void *arg)
+{
+	const struct work_watch *w = arg;
+
+	return atomic_load_explicit(&w->c->queued, memory_order_relaxed) ||
+	       __atomic_load_n(&w->wq->stopping, __ATOMIC_RELAXED);
+}
+
 /*
  * Watch for queued work without the lock; true if some arrived. The
  * caller holds wq->lock, which is dropped while watching.
  */
 static bool spin_for_work(struct iowq *wq, struct iowq_class *c)
 {
-	struct timespec now, until;
-	bool found = false;
+	struct work_watch w = {wq, c};
+	bool found;
 
 	/* One watcher per class is enough. */
 	if (c->nr_spinning)
@@ -113,19 +126,7 @@ static bool spin_for_work(struct iowq *wq, struct iowq_class *c)
 	c->nr_spinning++;
 	c->nr_idle++;
 	pthread_mutex_unlock(&wq->lock);
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	uring_timespec_add_ns(&until, WORKER_SPIN_NS);
-	do {
-		for (int i = 0; i < 64 && !found; i++) {
-			found = atomic_load_explicit(&c->queued,
-						     memory_order_relaxed) ||
-				__atomic_load_n(&wq->stopping, __ATOMIC_RELAXED);
-			__builtin_ia32_pause();
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while (!found && (now.tv_sec < until.tv_sec ||
-			    (now.tv_sec == until.tv_sec &&
-			     now.tv_nsec < until.tv_nsec)));
+	found = uring_spin_until(work_arrived, &w, WORKER_SPIN_NS);
 	pthread_mutex_lock(&wq->lock);
 	c->nr_idle--;
 	c->nr_spinning--;

@@ -28,8 +28,6 @@
 
 struct uring_ctx;
 struct uring_req;
-
-#define DEFER_CQES 32
 struct iowq;
 struct poll_engine;
 
@@ -64,6 +62,9 @@ struct uring_op {
 };
 
 extern const struct uring_op uring_ops[IORING_OP_LAST];
+
+/* CQEs a submission batch holds before it posts them (uring_ctx). */
+#define DEFER_CQES 32
 
 /* A request. Lives from submission until its CQE (and link) are done. */
 struct uring_req {
@@ -456,6 +457,9 @@ void poll_engine_kick(struct poll_engine *pe);
 
 /* time helpers */
 void uring_timespec_add_ns(struct timespec *t, long long ns);
+/* Busy-wait up to ns for ready(arg); true if it became ready. */
+bool uring_spin_until(bool (*ready)(const void *), const void *arg,
+		      long long ns);
 int uring_timespec_to_deadline(const struct __kernel_timespec *ts, bool abs,
 			       clockid_t clock, struct timespec *deadline);
 

@@ -16,9 +16,6 @@
 
 #define WAIT_SPIN_NS 20000
 
-static long cq_sleep(struct uring_ctx *ctx, unsigned seen,
-		     const struct timespec *deadline);
-
 struct wait_args {
 	bool has_sigmask;
 	sigset_t sigmask;
@@ -169,22 +166,16 @@ static int parse_args(struct uring_ctx *ctx, unsigned flags,
 	return 0;
 }
 
-/*
- * While workers have requests, a completion is microseconds away: watch
- * the futex word for a while before paying for a sleep and a wake-up.
- */
-static bool spin_for_event(struct uring_ctx *ctx, unsigned seen)
+bool uring_spin_until(bool (*ready)(const void *), const void *arg,
+		      long long ns)
 {
 	struct timespec until, now;
 
-	if (!iowq_busy(ctx->wq))
-		return false;
 	clock_gettime(CLOCK_MONOTONIC, &until);
-	uring_timespec_add_ns(&until, WAIT_SPIN_NS);
+	uring_timespec_add_ns(&until, ns);
 	do {
 		for (int i = 0; i < 64; i++) {
-			if (atomic_load_explicit(&ctx->cq_events,
-						 memory_order_acquire) != seen)
+			if (ready(arg))
 				return true;
 			__builtin_ia32_pause();
 		}
@@ -193,24 +184,20 @@ static bool spin_for_event(struct uring_ctx *ctx, unsigned seen)
 	return false;
 }
 
-/*
- * Sleep until the futex word moves from seen, a deadline passes (ETIME),
- * or a signal (EINTR). Only sleepers count in cq_waiters, so posting
- * skips the wake-up call while nobody sleeps.
- */
-int uring_cq_wait_event(struct uring_ctx *ctx, unsigned seen,
-			    const struct timespec *deadline)
-{
-	long ret;
+struct cq_watch {
+	const struct uring_ctx *ctx;
+	unsigned seen;
+};
 
-	if (spin_for_event(ctx, seen))
-		return 0;
-	atomic_fetch_add(&ctx->cq_waiters, 1);
-	ret = cq_sleep(ctx, seen, deadline);
-	atomic_fetch_sub(&ctx->cq_waiters, 1);
-	return (int)ret;
+static bool cq_moved(const void *arg)
+{
+	const struct cq_watch *w = arg;
+
+	return atomic_load_explicit(&w->ctx->cq_events, memory_order_acquire) !=
+	       w->seen;
 }
 
+/* Sleep on the futex word; 0 when woken, -ETIME or -EINTR. */
 static long cq_sleep(struct uring_ctx *ctx, unsigned seen,
 		     const struct timespec *deadline)
 {
@@ -225,6 +212,26 @@ static long cq_sleep(struct uring_ctx *ctx, unsigned seen,
 	if (ret == -EINTR)
 		return -EINTR;
 	return 0;
+}
+
+/*
+ * Wait until the futex word moves from seen, a deadline passes (ETIME),
+ * or a signal (EINTR). While workers have requests a completion is
+ * microseconds away, so the word is watched a while before sleeping. Only
+ * sleepers count in cq_waiters: posting skips the wake-up call otherwise.
+ */
+int uring_cq_wait_event(struct uring_ctx *ctx, unsigned seen,
+			    const struct timespec *deadline)
+{
+	struct cq_watch w = {ctx, seen};
+	long ret;
+
+	if (iowq_busy(ctx->wq) && uring_spin_until(cq_moved, &w, WAIT_SPIN_NS))
+		return 0;
+	atomic_fetch_add(&ctx->cq_waiters, 1);
+	ret = cq_sleep(ctx, seen, deadline);
+	atomic_fetch_sub(&ctx->cq_waiters, 1);
+	return (int)ret;
 }
 
 int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
@@ -249,11 +256,9 @@ int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
 		struct timespec now;
 
 		uring_flush_overflow(ctx);
-		if (!w.has_min_wait && uring_cq_ready(ctx) >= want) {
-			ret = 0;
-			break;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
+		/* The clock is read only for the waits that have a time. */
+		if (w.has_min_wait || w.has_deadline)
+			clock_gettime(CLOCK_MONOTONIC, &now);
 		/* After the min-wait window, any CQE ends the wait. */
 		if (w.has_min_wait) {
 			if (timespec_cmp(&now, &w.min_deadline) >= 0)
