@@ -130,7 +130,11 @@ static bool spin_for_work(struct iowq *wq, struct iowq_class *c)
 	pthread_mutex_lock(&wq->lock);
 	c->nr_idle--;
 	c->nr_spinning--;
-	return found;
+	/*
+	 * An enqueue or a stop between the watch's end and the lock saw a
+	 * watcher and skipped the signal: the state, not the watch, decides.
+	 */
+	return found || c->head || wq->stopping;
 }
 
 /* The caller holds wq->lock; an empty set is stored but cannot apply. */
