@@ -22,8 +22,16 @@ static void check_register_errors(struct io_uring *ring, int fd)
 	/* A bad fd anywhere fails the whole table; -2 is not special here. */
 	EXPECT_REG(ring, IORING_REGISTER_FILES, bad, 2, -EBADF);
 	EXPECT_REG(ring, IORING_REGISTER_FILES, skip, 1, -EBADF);
-	/* io_uring fds cannot be registered. */
+	/* io_uring fds cannot be registered, nor can a copy of one. */
 	EXPECT_REG(ring, IORING_REGISTER_FILES, self, 1, -EBADF);
+	self[0] = dup(ring->ring_fd);
+	EXPECT_REG(ring, IORING_REGISTER_FILES, self, 1, -EBADF);
+	close(self[0]);
+	/* Nor can an O_PATH descriptor: it opens nothing to read or write. */
+	self[0] = open(".", O_PATH | O_CLOEXEC);
+	ASSERT_TRUE(self[0] >= 0);
+	EXPECT_REG(ring, IORING_REGISTER_FILES, self, 1, -EBADF);
+	close(self[0]);
 	/* Nothing stayed registered after those failures. */
 	EXPECT_REG(ring, IORING_UNREGISTER_FILES, NULL, 0, -ENXIO);
 

@@ -65,6 +65,11 @@ static void check_update_semantics(struct io_uring *ring, int fd)
 	ASSERT_EQ(fixed_read(ring, 3).res, -EBADF);
 	ASSERT_EQ(io_uring_register_files_update(ring, 0, self, 1), -EBADF);
 	ASSERT_EQ(fixed_read(ring, 0).res, -EBADF);
+	/* O_PATH descriptors are refused as at registration. */
+	self[0] = open(".", O_PATH | O_CLOEXEC);
+	ASSERT_TRUE(self[0] >= 0);
+	ASSERT_EQ(io_uring_register_files_update(ring, 0, self, 1), -EBADF);
+	close(self[0]);
 	ASSERT_EQ(io_uring_unregister_files(ring), 0);
 }
 

@@ -329,6 +329,15 @@ bool uring_stat_is_ring(int fd, const struct stat *st)
 					(void *)1, 0) == -EINVAL;
 }
 
+/*
+ * Our rings are memfds marked O_NONBLOCK and a kernel ring is an anonymous
+ * file whose only flag is O_RDWR: other F_GETFL answers need no fstat.
+ */
+bool uring_flags_may_be_ring(long flags)
+{
+	return (flags & O_NONBLOCK) || flags == O_RDWR;
+}
+
 bool uring_fd_is_ring(int fd)
 {
 	struct stat st;
@@ -399,6 +408,8 @@ static int user_setup(unsigned entries, struct io_uring_params *p)
 		ret = -EMFILE;
 		goto fail;
 	}
+	/* A mark uring_flags_may_be_ring sees; memfds ignore O_NONBLOCK. */
+	fcntl(ctx->fd, F_SETFL, O_NONBLOCK);
 	fstat(ctx->fd, &st);
 	ctx->dev = st.st_dev;
 	ctx->ino = st.st_ino;

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kernel/syscall.h"
@@ -42,14 +41,18 @@ static int file_node_create(struct uring_ctx *ctx, int fd, __u64 tag,
 			    struct rsrc_node **out)
 {
 	struct rsrc_node *node;
-	struct stat st;
+	long flags;
 	int dup_fd;
 
 	*out = NULL;
-	if (fd < 0 || fstat(fd, &st))
+	if (fd < 0)
+		return -EBADF;
+	/* As the kernel's fget: closed and O_PATH descriptors are refused. */
+	flags = kernel_syscall6(__NR_fcntl, fd, F_GETFL, 0, 0, 0, 0);
+	if (flags < 0 || (flags & O_PATH))
 		return -EBADF;
 	/* io_uring files cannot be registered. */
-	if (uring_stat_is_ring(fd, &st))
+	if (uring_flags_may_be_ring(flags) && uring_fd_is_ring(fd))
 		return -EBADF;
 	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (dup_fd < 0)

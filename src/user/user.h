@@ -280,6 +280,8 @@ void uring_ring_params_fill(const struct uring_ctx *ctx,
 int uring_resize_rings(struct uring_ctx *ctx, const void *arg, unsigned nr);
 void uring_ctx_put(struct uring_ctx *ctx);
 bool uring_fd_is_ring(int fd);
+/* False when a descriptor with these F_GETFL flags cannot be a ring. */
+bool uring_flags_may_be_ring(long flags);
 struct stat;
 bool uring_stat_is_ring(int fd, const struct stat *st);
 
