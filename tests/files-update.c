@@ -113,6 +113,34 @@ static void check_update2_errors(struct io_uring *ring, int fd)
 	ASSERT_EQ(io_uring_unregister_files(ring), 0);
 }
 
+/* A large sparse table: slots far apart, the last one, and their tags. */
+static void check_large_sparse(struct io_uring *ring, int fd)
+{
+	int one[1] = {fd};
+	struct t_cqe cqes[4];
+	__u64 tag;
+
+	ASSERT_EQ(io_uring_register_files_sparse(ring, 1300), 0);
+	ASSERT_EQ(fixed_read(ring, 700).res, -EBADF);
+	tag = 31;
+	ASSERT_EQ(io_uring_register_files_update_tag(ring, 3, one, &tag, 1), 1);
+	tag = 32;
+	ASSERT_EQ(io_uring_register_files_update_tag(ring, 1299, one, &tag, 1), 1);
+	tag = 33;
+	ASSERT_EQ(io_uring_register_files_update_tag(ring, 600, one, &tag, 1), 1);
+	ASSERT_EQ(fixed_read(ring, 1299).res, 4);
+	ASSERT_EQ(fixed_read(ring, 600).res, 4);
+	ASSERT_EQ(fixed_read(ring, 3).res, 4);
+	ASSERT_EQ(fixed_read(ring, 1298).res, -EBADF);
+	ASSERT_EQ(fixed_read(ring, 1300).res, -EBADF);
+	ASSERT_EQ(io_uring_unregister_files(ring), 0);
+	/* Unregistering puts the highest slot first. */
+	ASSERT_EQ(t_reap(ring, cqes, 4), 3);
+	ASSERT_EQ(cqes[0].user_data, 32);
+	ASSERT_EQ(cqes[1].user_data, 33);
+	ASSERT_EQ(cqes[2].user_data, 31);
+}
+
 int main(int argc, char **argv)
 {
 	struct t_cqe cqes[8];
@@ -131,6 +159,7 @@ int main(int argc, char **argv)
 	ASSERT_EQ(cqes[0].user_data, 5);
 	ASSERT_EQ(cqes[0].res, 0);
 	ASSERT_EQ(cqes[0].flags, 0);
+	check_large_sparse(&ring, fd);
 	io_uring_queue_exit(&ring);
 	close(fd);
 	return t_done();

@@ -20,6 +20,11 @@
 
 #define MAX_FIXED_FILES (1U << 20)
 #define BITS (8 * sizeof(unsigned long))
+/*
+ * Slots live in chunks allocated when a file first lands in one, so a
+ * sparse table costs a bit and a chunk pointer per 512 slots until used.
+ */
+#define FILE_CHUNK 512U
 
 static bool bit_test(const unsigned long *map, unsigned i)
 {
@@ -85,16 +90,62 @@ static struct rsrc_node *file_node_adopt(struct uring_ctx *ctx, int fd)
 	return node;
 }
 
-static void nodes_release(struct rsrc_node **nodes, unsigned nr, bool tags)
+static struct rsrc_node *slot_node(const struct file_table *ft, unsigned slot)
 {
-	while (nr--) {
-		if (!nodes[nr])
-			continue;
-		if (!tags)
-			nodes[nr]->tag = 0;
-		rsrc_node_put(nodes[nr]);
+	struct rsrc_node **chunk = ft->chunks[slot / FILE_CHUNK];
+
+	return chunk ? chunk[slot % FILE_CHUNK] : NULL;
+}
+
+/* Where the slot's node goes, its chunk allocated if need be; NULL: ENOMEM. */
+static struct rsrc_node **slot_place(struct file_table *ft, unsigned slot)
+{
+	struct rsrc_node ***chunk = &ft->chunks[slot / FILE_CHUNK];
+	unsigned base = slot - slot % FILE_CHUNK;
+	unsigned len = ft->nr - base < FILE_CHUNK ? ft->nr - base : FILE_CHUNK;
+
+	if (!*chunk)
+		*chunk = calloc(len, sizeof(**chunk));
+	return *chunk ? &(*chunk)[slot % FILE_CHUNK] : NULL;
+}
+
+/* An empty table of nr slots: the chunk directory and the bitmap. */
+static int table_create(struct file_table *ft, unsigned nr)
+{
+	memset(ft, 0, sizeof(*ft));
+	ft->chunks = calloc((nr + FILE_CHUNK - 1) / FILE_CHUNK,
+			    sizeof(*ft->chunks));
+	ft->bitmap = calloc((nr + BITS - 1) / BITS, sizeof(*ft->bitmap));
+	if (!ft->chunks || !ft->bitmap) {
+		free(ft->chunks);
+		free(ft->bitmap);
+		return -ENOMEM;
 	}
-	free(nodes);
+	ft->nr = nr;
+	ft->alloc_end = nr;
+	return 0;
+}
+
+/* Put every node, last slot first as the kernel does; tags post if asked. */
+static void table_release(struct file_table *ft, bool tags)
+{
+	for (unsigned c = (ft->nr + FILE_CHUNK - 1) / FILE_CHUNK; c--;) {
+		struct rsrc_node **chunk = ft->chunks[c];
+		unsigned len = ft->nr - c * FILE_CHUNK;
+
+		if (!chunk)
+			continue;
+		for (unsigned i = len < FILE_CHUNK ? len : FILE_CHUNK; i--;) {
+			if (!chunk[i])
+				continue;
+			if (!tags)
+				chunk[i]->tag = 0;
+			rsrc_node_put(chunk[i]);
+		}
+		free(chunk);
+	}
+	free(ft->chunks);
+	free(ft->bitmap);
 }
 
 static int read_entry(const int *fds, const __u64 *tags, unsigned i, int *fd,
@@ -142,26 +193,21 @@ int files_register(struct uring_ctx *ctx, const int *fds, const __u64 *tags,
 		   unsigned nr)
 {
 	int *copied;
-	struct file_table *ft = &ctx->file_table;
-	struct rsrc_node **nodes;
-	unsigned long *bitmap;
-	int ret = 0;
+	struct file_table nt;
+	int ret;
 
-	if (ft->t.nr)
+	if (ctx->file_table.nr)
 		return -EBUSY;
 	if (!nr)
 		return -EINVAL;
 	if (nr > MAX_FIXED_FILES || nr > nofile_limit())
 		return -EMFILE;
-	nodes = calloc(nr, sizeof(*nodes));
-	bitmap = calloc((nr + BITS - 1) / BITS, sizeof(*bitmap));
-	if (!nodes || !bitmap) {
-		free(nodes);
-		free(bitmap);
-		return -ENOMEM;
-	}
+	ret = table_create(&nt, nr);
+	if (ret)
+		return ret;
 	copied = copy_fds(fds, tags, nr);
 	for (unsigned i = 0; !ret && i < nr; i++) {
+		struct rsrc_node **place;
 		__u64 tag = 0;
 		int fd;
 
@@ -173,24 +219,23 @@ int files_register(struct uring_ctx *ctx, const int *fds, const __u64 *tags,
 			ret = tag ? -EINVAL : 0;
 			continue;
 		}
-		ret = file_node_create(ctx, fd, tag, &nodes[i]);
+		place = slot_place(&nt, i);
+		if (!place) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = file_node_create(ctx, fd, tag, place);
 		if (!ret)
-			bit_set(bitmap, i);
+			bit_set(nt.bitmap, i);
 	}
 	free(copied);
 	if (ret) {
 		/* A failed registration posts no tags. */
-		nodes_release(nodes, nr, false);
-		free(bitmap);
+		table_release(&nt, false);
 		return ret;
 	}
 	pthread_mutex_lock(&ctx->rsrc_lock);
-	ft->t.nodes = nodes;
-	ft->t.nr = nr;
-	ft->bitmap = bitmap;
-	ft->alloc_start = 0;
-	ft->alloc_end = nr;
-	ft->alloc_hint = 0;
+	ctx->file_table = nt;
 	pthread_mutex_unlock(&ctx->rsrc_lock);
 	return 0;
 }
@@ -204,55 +249,62 @@ int rsrc_register_files(struct uring_ctx *ctx, const void *arg, unsigned nr)
 
 int rsrc_unregister_files(struct uring_ctx *ctx, const void *arg, unsigned nr)
 {
-	struct file_table *ft = &ctx->file_table;
-	struct rsrc_node **nodes;
-	unsigned long *bitmap;
-	unsigned n;
+	struct file_table old;
 
 	if (arg || nr)
 		return -EINVAL;
 	pthread_mutex_lock(&ctx->rsrc_lock);
-	nodes = ft->t.nodes;
-	n = ft->t.nr;
-	bitmap = ft->bitmap;
-	memset(ft, 0, sizeof(*ft));
+	old = ctx->file_table;
+	memset(&ctx->file_table, 0, sizeof(ctx->file_table));
 	pthread_mutex_unlock(&ctx->rsrc_lock);
-	if (!n)
+	if (!old.nr)
 		return -ENXIO;
-	free(bitmap);
-	nodes_release(nodes, n, true);
+	table_release(&old, true);
 	return 0;
 }
 
-/* Swap a slot's node; the old one (returned) is put by the caller. */
-static struct rsrc_node *slot_replace(struct file_table *ft,
-				      unsigned slot,
-				      struct rsrc_node *node)
+/*
+ * Swap a slot's node under rsrc_lock; the old one is put by the caller.
+ * Fails (ENOMEM, nothing changed) only when the slot's chunk cannot be had.
+ */
+static int slot_replace(struct file_table *ft, unsigned slot,
+			struct rsrc_node *node, struct rsrc_node **old)
 {
-	struct rsrc_node *old = ft->t.nodes[slot];
+	struct rsrc_node **place;
 
-	if (old) {
+	*old = slot_node(ft, slot);
+	if (!node && !*old)
+		return 0;
+	place = slot_place(ft, slot);
+	if (!place)
+		return -ENOMEM;
+	if (*old) {
 		bit_clear(ft->bitmap, slot);
 		ft->alloc_hint = slot;
 	}
-	ft->t.nodes[slot] = node;
+	*place = node;
 	if (node) {
 		bit_set(ft->bitmap, slot);
 		ft->alloc_hint = slot + 1;
 	}
-	return old;
+	return 0;
 }
 
-static void slot_set(struct uring_ctx *ctx, unsigned slot,
-		     struct rsrc_node *node)
+/* Put node (NULL empties) in the slot; on failure the node is put. */
+static int slot_set(struct uring_ctx *ctx, unsigned slot,
+		    struct rsrc_node *node)
 {
 	struct rsrc_node *old;
+	int ret;
 
 	pthread_mutex_lock(&ctx->rsrc_lock);
-	old = slot_replace(&ctx->file_table, slot, node);
+	ret = slot_replace(&ctx->file_table, slot, node, &old);
 	pthread_mutex_unlock(&ctx->rsrc_lock);
+	if (ret)
+		old = node;
 	if (old)
 		rsrc_node_put(old);
+	return ret;
 }
 
 /*
@@ -265,9 +317,9 @@ int files_update(struct uring_ctx *ctx, __u32 off, const int *fds,
 	unsigned done;
 	int ret = 0;
 
-	if (!ctx->file_table.t.nr)
+	if (!ctx->file_table.nr)
 		return -ENXIO;
-	if (off + nr > ctx->file_table.t.nr)
+	if (off + nr > ctx->file_table.nr)
 		return -EINVAL;
 	for (done = 0; done < nr; done++) {
 		struct rsrc_node *node;
@@ -287,9 +339,10 @@ int files_update(struct uring_ctx *ctx, __u32 off, const int *fds,
 		if (fd == -1)
 			continue;
 		ret = file_node_create(ctx, fd, tag, &node);
+		if (!ret)
+			ret = slot_set(ctx, off + done, node);
 		if (ret)
 			break;
-		slot_set(ctx, off + done, node);
 	}
 	return done ? (int)done : ret;
 }
@@ -321,7 +374,7 @@ int rsrc_file_alloc_range(struct uring_ctx *ctx, const void *arg, unsigned nr)
 		return -EFAULT;
 	if (r.off + r.len < r.off)
 		return -EOVERFLOW;
-	if (r.resv || r.off + r.len > ft->t.nr)
+	if (r.resv || r.off + r.len > ft->nr)
 		return -EINVAL;
 	pthread_mutex_lock(&ctx->rsrc_lock);
 	ft->alloc_start = r.off;
@@ -355,7 +408,7 @@ struct rsrc_node *rsrc_file_get(struct uring_ctx *ctx, unsigned index)
 	struct rsrc_node *node = NULL;
 
 	pthread_mutex_lock(&ctx->rsrc_lock);
-	if (index < ft->t.nr && (node = ft->t.nodes[index]))
+	if (index < ft->nr && (node = slot_node(ft, index)))
 		rsrc_node_get(node);
 	pthread_mutex_unlock(&ctx->rsrc_lock);
 	return node;
@@ -376,16 +429,20 @@ int rsrc_install_file(struct uring_ctx *ctx, int fd, unsigned file_index)
 	if (file_index == IORING_FILE_INDEX_ALLOC) {
 		slot = alloc_slot(ft);
 		ret = slot;
-	} else if (!ft->t.nr) {
+	} else if (!ft->nr) {
 		slot = ret = -ENXIO;
-	} else if (file_index - 1 >= ft->t.nr) {
+	} else if (file_index - 1 >= ft->nr) {
 		slot = ret = -EINVAL;
 	} else {
 		slot = (int)file_index - 1;
 		ret = 0;
 	}
-	if (slot >= 0)
-		old = slot_replace(ft, (unsigned)slot, node);
+	if (slot >= 0) {
+		int err = slot_replace(ft, (unsigned)slot, node, &old);
+
+		if (err)
+			slot = ret = err;
+	}
 	pthread_mutex_unlock(&ctx->rsrc_lock);
 	if (slot < 0) {
 		rsrc_node_put(node);
@@ -403,14 +460,14 @@ int rsrc_close_file(struct uring_ctx *ctx, unsigned slot)
 	int ret = 0;
 
 	pthread_mutex_lock(&ctx->rsrc_lock);
-	if (!ft->t.nr)
+	if (!ft->nr)
 		ret = -ENXIO;
-	else if (slot >= ft->t.nr)
+	else if (slot >= ft->nr)
 		ret = -EINVAL;
-	else if (!ft->t.nodes[slot])
+	else if (!slot_node(ft, slot))
 		ret = -EBADF;
 	else
-		old = slot_replace(ft, slot, NULL);
+		slot_replace(ft, slot, NULL, &old);
 	pthread_mutex_unlock(&ctx->rsrc_lock);
 	if (old)
 		rsrc_node_put(old);
@@ -424,7 +481,7 @@ static int files_update_alloc(struct uring_ctx *ctx, int *user_fds,
 	unsigned done;
 	int ret = 0;
 
-	if (!ctx->file_table.t.nr)
+	if (!ctx->file_table.nr)
 		return -ENXIO;
 	for (done = 0; done < nr; done++) {
 		struct rsrc_node *node;
@@ -439,8 +496,14 @@ static int files_update_alloc(struct uring_ctx *ctx, int *user_fds,
 			break;
 		pthread_mutex_lock(&ctx->rsrc_lock);
 		slot = alloc_slot(&ctx->file_table);
-		if (slot >= 0)
-			slot_replace(&ctx->file_table, (unsigned)slot, node);
+		if (slot >= 0) {
+			struct rsrc_node *old;
+			int err = slot_replace(&ctx->file_table, (unsigned)slot,
+					       node, &old);
+
+			if (err)
+				slot = err;
+		}
 		pthread_mutex_unlock(&ctx->rsrc_lock);
 		if (slot < 0) {
 			rsrc_node_put(node);

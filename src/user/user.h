@@ -148,7 +148,8 @@ struct rsrc_table {
 };
 
 struct file_table {
-	struct rsrc_table t;
+	struct rsrc_node ***chunks; /* slots in chunks, NULL until used */
+	unsigned nr;
 	unsigned long *bitmap; /* occupied slots */
 	unsigned alloc_start, alloc_end, alloc_hint;
 };
