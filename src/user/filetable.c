@@ -206,7 +206,8 @@ int files_register(struct uring_ctx *ctx, const int *fds, const __u64 *tags,
 	if (ret)
 		return ret;
 	copied = copy_fds(fds, tags, nr);
-	for (unsigned i = 0; !ret && i < nr; i++) {
+	/* A sparse table without tags has no entries to read. */
+	for (unsigned i = 0; !ret && (fds || tags) && i < nr; i++) {
 		struct rsrc_node **place;
 		__u64 tag = 0;
 		int fd;
