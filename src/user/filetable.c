@@ -97,15 +97,21 @@ static struct rsrc_node *slot_node(const struct file_table *ft, unsigned slot)
 	return chunk ? chunk[slot % FILE_CHUNK] : NULL;
 }
 
+/* Slots in chunk c: FILE_CHUNK, fewer in the table's last chunk. */
+static unsigned chunk_len(const struct file_table *ft, unsigned c)
+{
+	unsigned left = ft->nr - c * FILE_CHUNK;
+
+	return left < FILE_CHUNK ? left : FILE_CHUNK;
+}
+
 /* Where the slot's node goes, its chunk allocated if need be; NULL: ENOMEM. */
 static struct rsrc_node **slot_place(struct file_table *ft, unsigned slot)
 {
 	struct rsrc_node ***chunk = &ft->chunks[slot / FILE_CHUNK];
-	unsigned base = slot - slot % FILE_CHUNK;
-	unsigned len = ft->nr - base < FILE_CHUNK ? ft->nr - base : FILE_CHUNK;
 
 	if (!*chunk)
-		*chunk = calloc(len, sizeof(**chunk));
+		*chunk = calloc(chunk_len(ft, slot / FILE_CHUNK), sizeof(**chunk));
 	return *chunk ? &(*chunk)[slot % FILE_CHUNK] : NULL;
 }
 
@@ -131,11 +137,10 @@ static void table_release(struct file_table *ft, bool tags)
 {
 	for (unsigned c = (ft->nr + FILE_CHUNK - 1) / FILE_CHUNK; c--;) {
 		struct rsrc_node **chunk = ft->chunks[c];
-		unsigned len = ft->nr - c * FILE_CHUNK;
 
 		if (!chunk)
 			continue;
-		for (unsigned i = len < FILE_CHUNK ? len : FILE_CHUNK; i--;) {
+		for (unsigned i = chunk_len(ft, c); i--;) {
 			if (!chunk[i])
 				continue;
 			if (!tags)
