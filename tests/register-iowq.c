@@ -184,6 +184,82 @@ static void check_limit_honoured(void)
 	rmdir(dir);
 }
 
+/* Wait up to 5 s for one CQE; a missing one fails the check, not the run. */
+static struct t_cqe wait_one_bounded(struct io_uring *ring)
+{
+	struct __kernel_timespec ts = {.tv_sec = 5};
+	struct io_uring_cqe *cqe;
+	struct t_cqe c = {.res = -ETIME};
+
+	if (io_uring_wait_cqe_timeout(ring, &cqe, &ts) == 0) {
+		c.user_data = cqe->user_data;
+		c.res = cqe->res;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	return c;
+}
+
+/*
+ * IOSQE_ASYNC goes to a worker before the file is looked up: the class
+ * comes from the op alone (reads are unbound work), and the descriptor is
+ * resolved when the worker runs it, so a close in between gives EBADF.
+ */
+static void check_async_file_lookup(void)
+{
+	char dir[] = "/tmp/anyring-iowq-XXXXXX", a[64], buf[4];
+	unsigned vals[2] = {1, 0};
+	int file = t_temp_file(4096, 'q'), far, wa = -1;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	struct t_cqe c[2];
+
+	REQUIRE_EQ(mkdtemp(dir) != NULL, 1);
+	snprintf(a, sizeof(a), "%s/a", dir);
+	REQUIRE_EQ(mkfifo(a, 0600), 0);
+	/* A number nothing else takes once it is closed. */
+	far = fcntl(file, F_DUPFD, 900);
+	REQUIRE_EQ(far >= 900, 1);
+	t_ring(&ring, 8, 0);
+	ASSERT_EQ(io_uring_register_iowq_max_workers(&ring, vals), 0);
+	ASSERT_EQ(io_uring_register_files(&ring, &file, 1), 0);
+	open_fifo(&ring, a, 1);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_read(sqe, file, buf, sizeof(buf), 0);
+	sqe->flags = IOSQE_ASYNC;
+	sqe->user_data = 2;
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_read(sqe, 0, buf, sizeof(buf), 0);
+	sqe->flags = IOSQE_ASYNC | IOSQE_FIXED_FILE;
+	sqe->user_data = 3;
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_fsync(sqe, far, 0);
+	sqe->flags = IOSQE_ASYNC;
+	sqe->user_data = 4;
+	REQUIRE_EQ(io_uring_submit(&ring), 4);
+	/* The one bounded worker waits in the open; the reads do not. */
+	c[0] = wait_one_bounded(&ring);
+	c[1] = wait_one_bounded(&ring);
+	ASSERT_EQ(c[0].user_data + c[1].user_data, 5);
+	ASSERT_EQ(c[0].res, 4);
+	ASSERT_EQ(c[1].res, 4);
+	/* The fsync waits behind the open, and finds its descriptor gone. */
+	close(far);
+	while (wa < 0)
+		wa = writer(a);
+	c[0] = wait_one_bounded(&ring);
+	ASSERT_EQ(c[0].user_data, 1);
+	ASSERT_TRUE(c[0].res >= 0);
+	c[1] = wait_one_bounded(&ring);
+	ASSERT_EQ(c[1].user_data, 4);
+	ASSERT_EQ(c[1].res, -EBADF);
+	close(c[0].res);
+	close(wa);
+	close(file);
+	io_uring_queue_exit(&ring);
+	unlink(a);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	struct io_uring ring;
@@ -196,5 +272,6 @@ int main(int argc, char **argv)
 	check_affinity(&ring);
 	io_uring_queue_exit(&ring);
 	check_limit_honoured();
+	check_async_file_lookup();
 	return t_done();
 }

@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "rsrc.h"
 #include "user.h"
@@ -191,17 +190,13 @@ static void hold_file(struct uring_req *req)
 }
 
 /*
- * io-wq's classes: bounded for regular files and block devices (and for
- * ops that never block unboundedly), unbounded for sockets, pipes, ttys.
+ * io-wq's classes: bounded for regular files, block devices and ops that
+ * never block unboundedly; unbounded for the rest. IOSQE_ASYNC work has no
+ * file yet when it is queued, so the kernel classes it by its op alone.
  */
-static bool wq_bounded(struct uring_req *req, const struct uring_op *op)
+static bool wq_bounded(const struct uring_op *op)
 {
-	struct stat st;
-
-	if (!op->unbound_nonreg)
-		return true;
-	return req->fd >= 0 && !fstat(req->fd, &st) &&
-	       (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
+	return !op->unbound_nonreg;
 }
 
 /* Run the op's issue, as the request's personality if it has one. */
@@ -234,13 +229,15 @@ void uring_req_issue(struct uring_req *req, unsigned flags)
 		uring_req_complete(req, -ECANCELED, 0);
 		return;
 	}
-	/* IOSQE_ASYNC: straight to a worker, which resolves fixed files. */
+	/*
+	 * IOSQE_ASYNC: straight to a worker, which looks the file up when it
+	 * runs the request (a close before then gives EBADF, as on 6.18).
+	 */
 	if ((req->flags & IOSQE_ASYNC) && (flags & ISSUE_NONBLOCK) &&
 	    !req->async) {
 		req->async = true;
-		hold_file(req);
 		uring_inflight_add(req);
-		iowq_enqueue(ctx->wq, req, wq_bounded(req, op));
+		iowq_enqueue(ctx->wq, req, wq_bounded(op));
 		return;
 	}
 	/* A fixed file is looked up, and held, when the request issues. */
