@@ -184,6 +184,50 @@ static void check_limit_honoured(void)
 	rmdir(dir);
 }
 
+/*
+ * Work that blocks runs side by side up to the limit: with two bounded
+ * workers both opens wait for their writers at the same time.
+ */
+static void check_blocking_side_by_side(void)
+{
+	char dir[] = "/tmp/anyring-iowq-XXXXXX", a[64], b[64];
+	unsigned vals[2] = {2, 0};
+	struct io_uring ring;
+	struct t_cqe c[2];
+	int wa = -1, wb = -1;
+
+	REQUIRE_EQ(mkdtemp(dir) != NULL, 1);
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	REQUIRE_EQ(mkfifo(a, 0600), 0);
+	REQUIRE_EQ(mkfifo(b, 0600), 0);
+	t_ring(&ring, 8, 0);
+	ASSERT_EQ(io_uring_register_iowq_max_workers(&ring, vals), 0);
+	open_fifo(&ring, a, 1);
+	open_fifo(&ring, b, 2);
+	REQUIRE_EQ(io_uring_submit(&ring), 2);
+	/* Both readers must be there before either open can finish. */
+	while (wa < 0 || wb < 0) {
+		if (wa < 0)
+			wa = writer(a);
+		if (wb < 0)
+			wb = writer(b);
+	}
+	c[0] = t_wait_one(&ring);
+	c[1] = t_wait_one(&ring);
+	ASSERT_EQ(c[0].user_data + c[1].user_data, 3);
+	ASSERT_TRUE(c[0].res >= 0);
+	ASSERT_TRUE(c[1].res >= 0);
+	close(c[0].res);
+	close(c[1].res);
+	close(wa);
+	close(wb);
+	io_uring_queue_exit(&ring);
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+}
+
 /* Wait up to 5 s for one CQE; a missing one fails the check, not the run. */
 static struct t_cqe wait_one_bounded(struct io_uring *ring)
 {
@@ -273,5 +317,7 @@ int main(int argc, char **argv)
 	io_uring_queue_exit(&ring);
 	check_limit_honoured();
 	check_async_file_lookup();
+	/* Last: the kernel's idle workers outlive a lower limit (io-wq is per task). */
+	check_blocking_side_by_side();
 	return t_done();
 }

@@ -3,7 +3,10 @@
  * The worker pool, modelled on io-wq: a bounded class for regular files
  * and block devices and an unbounded class for everything else, each with
  * its own worker limit. Workers start on demand, run requests that may
- * block, and leave after a while without work.
+ * block, and leave after a while without work. Like io-wq, the pool keeps
+ * few workers running on the CPUs and adds one when a worker is about to
+ * block with work still queued: wake-ups and lock traffic stay low when
+ * the work is CPU-bound, and blocking work still runs side by side.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,13 +23,16 @@
  */
 #define WORKER_SPIN_NS 50000
 
+struct worker_arg;
+
 struct iowq_class {
-	pthread_cond_t work; /* work queued for this class, or stopping */
 	struct uring_req *head, *tail;
 	unsigned max_workers;
 	unsigned nr_workers;
-	unsigned nr_idle;
+	unsigned nr_idle;        /* sleeping or watching the queue */
 	unsigned nr_spinning;    /* idle workers watching the queue */
+	unsigned nr_blocked;     /* running a request that may block */
+	struct worker_arg *sleeping; /* idle workers waiting to be woken */
 	atomic_uint queued;      /* requests on the queue */
 };
 
@@ -38,6 +44,7 @@ struct iowq {
 	struct running *running;  /* requests workers are running now */
 	struct worker_arg *exited; /* workers that returned, to be joined */
 	atomic_uint busy;         /* requests queued or running */
+	unsigned cpu_workers;     /* non-blocked workers a class keeps running */
 	bool stopping;
 	/* REGISTER_IOWQ_AFF: workers move to this set when aff_gen changes. */
 	cpu_set_t affinity;
@@ -54,8 +61,15 @@ struct worker_arg {
 	int cls;
 	unsigned aff_seen;
 	pthread_t thread;
+	pthread_cond_t wake;     /* signalled when woken from the sleeping list */
+	bool woken;
+	bool blocked;            /* counted in the class's nr_blocked */
+	struct worker_arg *sleep_next; /* on the class's sleeping list */
 	struct worker_arg *next; /* on wq->exited once the worker returns */
 };
+
+/* The worker this thread is, for iowq_worker_may_block(). */
+static __thread struct worker_arg *current_worker;
 
 struct iowq *iowq_create(struct uring_ctx *ctx)
 {
@@ -67,9 +81,9 @@ struct iowq *iowq_create(struct uring_ctx *ctx)
 		return NULL;
 	wq->ctx = ctx;
 	pthread_mutex_init(&wq->lock, NULL);
-	pthread_cond_init(&wq->cls[0].work, NULL);
-	pthread_cond_init(&wq->cls[1].work, NULL);
 	pthread_cond_init(&wq->gone, NULL);
+	/* One CPU is left to the submitter that feeds the pool. */
+	wq->cpu_workers = cpus > 2 ? (unsigned)cpus - 1 : 1;
 	/* io-wq's defaults: min(sq_entries, 4 * CPUs) and RLIMIT_NPROC. */
 	wq->cls[IO_WQ_BOUND].max_workers =
 		ctx->sq_entries < 4 * cpus ? ctx->sq_entries : (unsigned)(4 * cpus);
@@ -148,6 +162,146 @@ static void follow_affinity(struct iowq *wq, struct worker_arg *self)
 				       &wq->affinity);
 }
 
+static void *worker_main(void *p);
+
+/* Join workers that have returned; the caller holds wq->lock. */
+static void reap_exited(struct iowq *wq)
+{
+	while (wq->exited) {
+		struct worker_arg *w = wq->exited;
+
+		wq->exited = w->next;
+		pthread_join(w->thread, NULL);
+		pthread_cond_destroy(&w->wake);
+		free(w);
+	}
+}
+
+/* Start a worker for the class if its limit allows; caller holds wq->lock. */
+static void start_worker(struct iowq *wq, int cls)
+{
+	struct iowq_class *c = &wq->cls[cls];
+	struct worker_arg *arg;
+
+	reap_exited(wq);
+	if (c->nr_workers >= c->max_workers)
+		return;
+	arg = calloc(1, sizeof(*arg));
+	if (!arg)
+		return;
+	arg->wq = wq;
+	arg->cls = cls;
+	pthread_cond_init(&arg->wake, NULL);
+	if (pthread_create(&arg->thread, NULL, worker_main, arg) == 0) {
+		c->nr_workers++;
+	} else {
+		pthread_cond_destroy(&arg->wake);
+		free(arg);
+	}
+}
+
+/* Wake one sleeping worker of the class; false if none sleeps. */
+static bool wake_sleeper(struct iowq_class *c)
+{
+	struct worker_arg *w = c->sleeping;
+
+	if (!w)
+		return false;
+	c->sleeping = w->sleep_next;
+	c->nr_idle--;
+	w->woken = true;
+	pthread_cond_signal(&w->wake);
+	return true;
+}
+
+/* Workers of the class running requests that are not about to block. */
+static unsigned nr_running(const struct iowq_class *c)
+{
+	return c->nr_workers - c->nr_idle - c->nr_blocked;
+}
+
+/*
+ * Queued work gets another worker unless one watches the queue or enough
+ * already run on the CPUs (they take it next). Caller holds wq->lock.
+ */
+static void kick_workers(struct iowq *wq, int cls)
+{
+	struct iowq_class *c = &wq->cls[cls];
+
+	if (!c->head || c->nr_spinning || nr_running(c) >= wq->cpu_workers)
+		return;
+	if (!wake_sleeper(c))
+		start_worker(wq, cls);
+}
+
+void iowq_worker_may_block(void)
+{
+	struct worker_arg *self = current_worker;
+	struct iowq *wq;
+
+	if (!self || self->blocked)
+		return;
+	wq = self->wq;
+	pthread_mutex_lock(&wq->lock);
+	self->blocked = true;
+	wq->cls[self->cls].nr_blocked++;
+	kick_workers(wq, self->cls);
+	pthread_mutex_unlock(&wq->lock);
+}
+
+/* Run one request; ops that cannot say when they block count as blocking. */
+static void worker_run(struct iowq *wq, struct uring_req *req)
+{
+	if (wq->ctx->dying) {
+		uring_req_complete(req, -ECANCELED, 0);
+		return;
+	}
+	if (!uring_ops[req->opcode].reports_blocking)
+		iowq_worker_may_block();
+	uring_req_issue(req, 0);
+}
+
+/*
+ * Sleep on the class's list until woken; false once idle too long with
+ * nothing queued. The caller holds wq->lock.
+ */
+static bool sleep_for_work(struct iowq *wq, struct iowq_class *c,
+			   struct worker_arg *self)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += WORKER_IDLE_SECONDS;
+	self->woken = false;
+	self->sleep_next = c->sleeping;
+	c->sleeping = self;
+	c->nr_idle++;
+	while (!self->woken) {
+		if (pthread_cond_timedwait(&self->wake, &wq->lock, &until) &&
+		    !self->woken) {
+			struct worker_arg **pp = &c->sleeping;
+
+			while (*pp != self)
+				pp = &(*pp)->sleep_next;
+			*pp = self->sleep_next;
+			c->nr_idle--;
+			return c->head || wq->stopping;
+		}
+	}
+	return true;
+}
+
+/* Take a running request off the list cancellation looks at. */
+static void running_remove(struct iowq *wq, struct running *self)
+{
+	for (struct running **pp = &wq->running; *pp; pp = &(*pp)->next) {
+		if (*pp == self) {
+			*pp = self->next;
+			return;
+		}
+	}
+}
+
 static void *worker_main(void *p)
 {
 	struct worker_arg *arg = p;
@@ -163,6 +317,7 @@ static void *worker_main(void *p)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	uring_eventfd_worker_thread();
+	current_worker = arg;
 	pthread_mutex_lock(&wq->lock);
 	for (;;) {
 		struct uring_req *req;
@@ -173,35 +328,24 @@ static void *worker_main(void *p)
 			struct running self = {wq->running, req};
 
 			wq->running = &self;
+			kick_workers(wq, arg->cls);
 			pthread_mutex_unlock(&wq->lock);
-			if (wq->ctx->dying)
-				uring_req_complete(req, -ECANCELED, 0);
-			else
-				uring_req_issue(req, 0);
+			worker_run(wq, req);
 			atomic_fetch_sub_explicit(&wq->busy, 1,
 						  memory_order_relaxed);
 			pthread_mutex_lock(&wq->lock);
-			for (struct running **pp = &wq->running; *pp;
-			     pp = &(*pp)->next) {
-				if (*pp == &self) {
-					*pp = self.next;
-					break;
-				}
+			if (arg->blocked) {
+				arg->blocked = false;
+				c->nr_blocked--;
 			}
+			running_remove(wq, &self);
 			continue;
 		}
 		if (wq->stopping)
 			break;
 		if (spin_for_work(wq, c))
 			continue;
-		struct timespec until;
-
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += WORKER_IDLE_SECONDS;
-		c->nr_idle++;
-		int ret = pthread_cond_timedwait(&c->work, &wq->lock, &until);
-		c->nr_idle--;
-		if (ret && !c->head && !wq->stopping)
+		if (!sleep_for_work(wq, c, arg))
 			break;
 	}
 	c->nr_workers--;
@@ -211,38 +355,6 @@ static void *worker_main(void *p)
 	pthread_cond_broadcast(&wq->gone);
 	pthread_mutex_unlock(&wq->lock);
 	return NULL;
-}
-
-/* Join workers that have returned; the caller holds wq->lock. */
-static void reap_exited(struct iowq *wq)
-{
-	while (wq->exited) {
-		struct worker_arg *w = wq->exited;
-
-		wq->exited = w->next;
-		pthread_join(w->thread, NULL);
-		free(w);
-	}
-}
-
-/* Start a worker for the class if none is idle and the limit allows. */
-static void maybe_start_worker(struct iowq *wq, int cls)
-{
-	struct iowq_class *c = &wq->cls[cls];
-	struct worker_arg *arg;
-
-	reap_exited(wq);
-	if (c->nr_idle || c->nr_workers >= c->max_workers)
-		return;
-	arg = calloc(1, sizeof(*arg));
-	if (!arg)
-		return;
-	arg->wq = wq;
-	arg->cls = cls;
-	if (pthread_create(&arg->thread, NULL, worker_main, arg) == 0)
-		c->nr_workers++;
-	else
-		free(arg);
 }
 
 void iowq_enqueue(struct iowq *wq, struct uring_req *req, bool bounded)
@@ -259,10 +371,7 @@ void iowq_enqueue(struct iowq *wq, struct uring_req *req, bool bounded)
 	c->tail = req;
 	atomic_fetch_add_explicit(&c->queued, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&wq->busy, 1, memory_order_relaxed);
-	maybe_start_worker(wq, cls);
-	/* A watching worker takes it without being woken. */
-	if (!c->nr_spinning)
-		pthread_cond_signal(&c->work);
+	kick_workers(wq, cls);
 	/* No worker could start (no resources): run it here. */
 	req = c->nr_workers ? NULL : dequeue(c);
 	pthread_mutex_unlock(&wq->lock);
@@ -324,9 +433,11 @@ void iowq_set_affinity(struct iowq *wq, const cpu_set_t *set)
 	pthread_mutex_lock(&wq->lock);
 	wq->affinity = *set;
 	wq->aff_gen++;
-	/* Idle workers wake up, move, and wait again. */
-	pthread_cond_broadcast(&wq->cls[0].work);
-	pthread_cond_broadcast(&wq->cls[1].work);
+	/* Sleeping workers wake up, move, and wait again. */
+	while (wake_sleeper(&wq->cls[0]))
+		;
+	while (wake_sleeper(&wq->cls[1]))
+		;
 	pthread_mutex_unlock(&wq->lock);
 }
 
@@ -349,8 +460,10 @@ void iowq_destroy(struct iowq *wq)
 		return;
 	pthread_mutex_lock(&wq->lock);
 	__atomic_store_n(&wq->stopping, true, __ATOMIC_RELAXED);
-	pthread_cond_broadcast(&wq->cls[0].work);
-	pthread_cond_broadcast(&wq->cls[1].work);
+	while (wake_sleeper(&wq->cls[0]))
+		;
+	while (wake_sleeper(&wq->cls[1]))
+		;
 	while (wq->cls[0].nr_workers || wq->cls[1].nr_workers)
 		pthread_cond_wait(&wq->gone, &wq->lock);
 	reap_exited(wq);
@@ -364,8 +477,6 @@ void iowq_destroy(struct iowq *wq)
 		}
 	}
 	pthread_mutex_destroy(&wq->lock);
-	pthread_cond_destroy(&wq->cls[0].work);
-	pthread_cond_destroy(&wq->cls[1].work);
 	pthread_cond_destroy(&wq->gone);
 	free(wq);
 }

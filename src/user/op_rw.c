@@ -211,6 +211,7 @@ enum issue_result uring_rw_issue(struct uring_req *req, unsigned flags)
 			return ISSUE_PUNT;
 		}
 		kbuf_commit_early(req);
+		iowq_worker_may_block();
 		n = do_rw(req, iov, nr, off, user_flags);
 	} else if (n == -EOPNOTSUPP && !(user_flags & RWF_NOWAIT)) {
 		/* The file cannot do non-blocking I/O: a worker blocks. */
@@ -219,6 +220,7 @@ enum issue_result uring_rw_issue(struct uring_req *req, unsigned flags)
 			return ISSUE_PUNT;
 		}
 		kbuf_commit_early(req);
+		iowq_worker_may_block();
 		n = do_rw(req, iov, nr, off, user_flags);
 	}
 	req->res = (__s32)n;

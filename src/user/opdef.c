@@ -16,17 +16,21 @@
 				.supported = 1,                                \
 				__VA_ARGS__}
 
+/* Reads and writes try without blocking first, also in a worker. */
+#define RW(opname, ...)                                                        \
+	OP(opname, rw, .needs_file = 1, .ioprio = 1, .unbound_nonreg = 1,      \
+	   .reports_blocking = 1, __VA_ARGS__)
+
 const struct uring_op uring_ops[IORING_OP_LAST] = {
 	OP(NOP, nop),
-	OP(READV, rw, .needs_file = 1, .ioprio = 1, .buffer_select = 1,
-	   .unbound_nonreg = 1),
-	OP(READ_FIXED, rw, .needs_file = 1, .ioprio = 1, .unbound_nonreg = 1),
-	OP(WRITE_FIXED, rw, .needs_file = 1, .ioprio = 1, .unbound_nonreg = 1),
-	OP(READV_FIXED, rw, .needs_file = 1, .ioprio = 1, .unbound_nonreg = 1),
-	OP(WRITEV_FIXED, rw, .needs_file = 1, .ioprio = 1, .unbound_nonreg = 1),
+	RW(READV, .buffer_select = 1),
+	RW(READ_FIXED),
+	RW(WRITE_FIXED),
+	RW(READV_FIXED),
+	RW(WRITEV_FIXED),
 	OP(FILES_UPDATE, files_update),
 	OP(FIXED_FD_INSTALL, fixed_fd_install, .needs_file = 1),
-	OP(WRITEV, rw, .needs_file = 1, .ioprio = 1, .unbound_nonreg = 1),
+	RW(WRITEV),
 	OP(FSYNC, fsync, .needs_file = 1),
 	OP(POLL_ADD, poll_add, .needs_file = 1, .unbound_nonreg = 1),
 	OP(POLL_REMOVE, poll_remove),
@@ -44,11 +48,10 @@ const struct uring_op uring_ops[IORING_OP_LAST] = {
 	OP(OPENAT, openat),
 	OP(CLOSE, close),
 	OP(STATX, statx),
-	OP(READ, rw, .needs_file = 1, .ioprio = 1, .buffer_select = 1,
-	   .unbound_nonreg = 1),
+	RW(READ, .buffer_select = 1),
 	OP(READ_MULTISHOT, read_mshot, .needs_file = 1, .ioprio = 1,
 	   .buffer_select = 1, .unbound_nonreg = 1),
-	OP(WRITE, rw, .needs_file = 1, .ioprio = 1, .unbound_nonreg = 1),
+	RW(WRITE),
 	OP(FADVISE, fadvise, .needs_file = 1),
 	OP(MADVISE, madvise),
 	OP(SEND, sendrecv, .needs_file = 1, .ioprio = 1, .buffer_select = 1,

@@ -59,6 +59,8 @@ struct uring_op {
 	unsigned supported : 1;      /* implemented by this backend */
 	/* Its issue may hand the request to another thread (timers). */
 	unsigned queues_itself : 1;
+	/* In a worker, its issue calls iowq_worker_may_block() before it blocks. */
+	unsigned reports_blocking : 1;
 };
 
 extern const struct uring_op uring_ops[IORING_OP_LAST];
@@ -390,6 +392,8 @@ int uring_cq_wait_event(struct uring_ctx *ctx, unsigned seen,
 struct iowq *iowq_create(struct uring_ctx *ctx);
 void iowq_destroy(struct iowq *wq);
 void iowq_enqueue(struct iowq *wq, struct uring_req *req, bool bounded);
+/* A worker is about to block: another may run the queued work meanwhile. */
+void iowq_worker_may_block(void);
 /* Requests queued or running (while few, a completion is near). */
 unsigned iowq_busy(struct iowq *wq);
 /* Dequeue queued (not running) requests that match; returns a list. */
