@@ -63,31 +63,28 @@ static void init_checks(struct diff_ctx *c)
 	DIFF_WAIT(c, 5);
 }
 
+/* Three NOPs, the middle one with an opcode no kernel has, submitted. */
+static void submit_bad_middle(struct diff_ctx *c)
+{
+	diff_sqe(c, 1);
+	diff_sqe(c, 2)->opcode = 250;
+	diff_sqe(c, 3);
+	DIFF_SUBMIT(c);
+}
+
 /* A failing SQE ends the batch; the rest waits for the next submit. */
 static void batch_stops(struct diff_ctx *c)
 {
-	struct io_uring_sqe *s;
-
-	diff_sqe(c, 1);
-	s = diff_sqe(c, 2);
-	s->opcode = 250;
-	diff_sqe(c, 3);
-	DIFF_SUBMIT(c);
+	submit_bad_middle(c);
 	DIFF_REAP(c);
 	DIFF_SUBMIT(c);
 	DIFF_WAIT(c, 1);
 }
 
+/* With SUBMIT_ALL the failure completes in place and the batch goes on. */
 static void batch_submit_all(struct diff_ctx *c)
 {
-	struct io_uring_sqe *s;
-
-	/* The failure completes in place and the batch goes on to the end. */
-	diff_sqe(c, 1);
-	s = diff_sqe(c, 2);
-	s->opcode = 250;
-	diff_sqe(c, 3);
-	DIFF_SUBMIT(c);
+	submit_bad_middle(c);
 	DIFF_WAIT(c, 3);
 	DIFF_SUBMIT(c);
 }

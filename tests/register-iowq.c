@@ -134,6 +134,41 @@ static int count_workers(void)
 	return n;
 }
 
+/* A temporary directory holding two FIFOs, a and b. */
+struct fifos {
+	char dir[32], a[64], b[64];
+};
+
+static void fifos_make(struct fifos *f)
+{
+	snprintf(f->dir, sizeof(f->dir), "/tmp/anyring-iowq-XXXXXX");
+	REQUIRE_EQ(mkdtemp(f->dir) != NULL, 1);
+	snprintf(f->a, sizeof(f->a), "%s/a", f->dir);
+	snprintf(f->b, sizeof(f->b), "%s/b", f->dir);
+	REQUIRE_EQ(mkfifo(f->a, 0600), 0);
+	REQUIRE_EQ(mkfifo(f->b, 0600), 0);
+}
+
+static void fifos_remove(const struct fifos *f)
+{
+	unlink(f->a);
+	unlink(f->b);
+	rmdir(f->dir);
+}
+
+/* A ring limited to `bounded` bounded workers, both FIFO opens submitted. */
+static void open_both(struct io_uring *ring, const struct fifos *f,
+		      unsigned bounded)
+{
+	unsigned vals[2] = {bounded, 0};
+
+	t_ring(ring, 8, 0);
+	ASSERT_EQ(io_uring_register_iowq_max_workers(ring, vals), 0);
+	open_fifo(ring, f->a, 1);
+	open_fifo(ring, f->b, 2);
+	REQUIRE_EQ(io_uring_submit(ring), 2);
+}
+
 /*
  * Opens are bounded work. With one bounded worker the second open waits
  * behind the first: while the first runs, one worker exists and the
@@ -141,26 +176,17 @@ static int count_workers(void)
  */
 static void check_limit_honoured(void)
 {
-	char dir[] = "/tmp/anyring-iowq-XXXXXX", a[64], b[64];
-	unsigned vals[2] = {1, 0};
 	struct io_uring ring;
 	struct t_cqe c[2];
+	struct fifos f;
 	int wa = -1, wb = -1;
 
-	REQUIRE_EQ(mkdtemp(dir) != NULL, 1);
-	snprintf(a, sizeof(a), "%s/a", dir);
-	snprintf(b, sizeof(b), "%s/b", dir);
-	REQUIRE_EQ(mkfifo(a, 0600), 0);
-	REQUIRE_EQ(mkfifo(b, 0600), 0);
-	t_ring(&ring, 8, 0);
-	ASSERT_EQ(io_uring_register_iowq_max_workers(&ring, vals), 0);
-	open_fifo(&ring, a, 1);
-	open_fifo(&ring, b, 2);
-	REQUIRE_EQ(io_uring_submit(&ring), 2);
+	fifos_make(&f);
+	open_both(&ring, &f, 1);
 	while (wa < 0 && wb < 0) {
-		wb = writer(b);
+		wb = writer(f.b);
 		if (wb < 0)
-			wa = writer(a);
+			wa = writer(f.a);
 	}
 	ASSERT_TRUE(wa >= 0);
 	ASSERT_EQ(wb, -1);
@@ -170,7 +196,7 @@ static void check_limit_honoured(void)
 	ASSERT_TRUE(c[0].res >= 0);
 	/* Now the second open runs. */
 	while (wb < 0)
-		wb = writer(b);
+		wb = writer(f.b);
 	c[1] = t_wait_one(&ring);
 	ASSERT_EQ(c[1].user_data, 2);
 	ASSERT_TRUE(c[1].res >= 0);
@@ -179,9 +205,7 @@ static void check_limit_honoured(void)
 	close(wa);
 	close(wb);
 	io_uring_queue_exit(&ring);
-	unlink(a);
-	unlink(b);
-	rmdir(dir);
+	fifos_remove(&f);
 }
 
 /*
@@ -190,28 +214,19 @@ static void check_limit_honoured(void)
  */
 static void check_blocking_side_by_side(void)
 {
-	char dir[] = "/tmp/anyring-iowq-XXXXXX", a[64], b[64];
-	unsigned vals[2] = {2, 0};
 	struct io_uring ring;
 	struct t_cqe c[2];
+	struct fifos f;
 	int wa = -1, wb = -1;
 
-	REQUIRE_EQ(mkdtemp(dir) != NULL, 1);
-	snprintf(a, sizeof(a), "%s/a", dir);
-	snprintf(b, sizeof(b), "%s/b", dir);
-	REQUIRE_EQ(mkfifo(a, 0600), 0);
-	REQUIRE_EQ(mkfifo(b, 0600), 0);
-	t_ring(&ring, 8, 0);
-	ASSERT_EQ(io_uring_register_iowq_max_workers(&ring, vals), 0);
-	open_fifo(&ring, a, 1);
-	open_fifo(&ring, b, 2);
-	REQUIRE_EQ(io_uring_submit(&ring), 2);
+	fifos_make(&f);
+	open_both(&ring, &f, 2);
 	/* Both readers must be there before either open can finish. */
 	while (wa < 0 || wb < 0) {
 		if (wa < 0)
-			wa = writer(a);
+			wa = writer(f.a);
 		if (wb < 0)
-			wb = writer(b);
+			wb = writer(f.b);
 	}
 	c[0] = t_wait_one(&ring);
 	c[1] = t_wait_one(&ring);
@@ -223,9 +238,7 @@ static void check_blocking_side_by_side(void)
 	close(wa);
 	close(wb);
 	io_uring_queue_exit(&ring);
-	unlink(a);
-	unlink(b);
-	rmdir(dir);
+	fifos_remove(&f);
 }
 
 /* Wait up to 5 s for one CQE; a missing one fails the check, not the run. */
@@ -250,23 +263,22 @@ static struct t_cqe wait_one_bounded(struct io_uring *ring)
  */
 static void check_async_file_lookup(void)
 {
-	char dir[] = "/tmp/anyring-iowq-XXXXXX", a[64], buf[4];
-	unsigned vals[2] = {1, 0};
 	int file = t_temp_file(4096, 'q'), far, wa = -1;
+	unsigned vals[2] = {1, 0};
 	struct io_uring_sqe *sqe;
 	struct io_uring ring;
 	struct t_cqe c[2];
+	struct fifos f;
+	char buf[4];
 
-	REQUIRE_EQ(mkdtemp(dir) != NULL, 1);
-	snprintf(a, sizeof(a), "%s/a", dir);
-	REQUIRE_EQ(mkfifo(a, 0600), 0);
+	fifos_make(&f);
 	/* A number nothing else takes once it is closed. */
 	far = fcntl(file, F_DUPFD, 900);
 	REQUIRE_EQ(far >= 900, 1);
 	t_ring(&ring, 8, 0);
 	ASSERT_EQ(io_uring_register_iowq_max_workers(&ring, vals), 0);
 	ASSERT_EQ(io_uring_register_files(&ring, &file, 1), 0);
-	open_fifo(&ring, a, 1);
+	open_fifo(&ring, f.a, 1);
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_read(sqe, file, buf, sizeof(buf), 0);
 	sqe->flags = IOSQE_ASYNC;
@@ -289,7 +301,7 @@ static void check_async_file_lookup(void)
 	/* The fsync waits behind the open, and finds its descriptor gone. */
 	close(far);
 	while (wa < 0)
-		wa = writer(a);
+		wa = writer(f.a);
 	c[0] = wait_one_bounded(&ring);
 	ASSERT_EQ(c[0].user_data, 1);
 	ASSERT_TRUE(c[0].res >= 0);
@@ -300,8 +312,7 @@ static void check_async_file_lookup(void)
 	close(wa);
 	close(file);
 	io_uring_queue_exit(&ring);
-	unlink(a);
-	rmdir(dir);
+	fifos_remove(&f);
 }
 
 int main(int argc, char **argv)
