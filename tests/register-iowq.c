@@ -169,6 +169,18 @@ static void open_both(struct io_uring *ring, const struct fifos *f,
 	REQUIRE_EQ(io_uring_submit(ring), 2);
 }
 
+/* Close both opens' results and writers, the ring and the FIFOs. */
+static void finish_both(struct io_uring *ring, const struct fifos *f,
+			const struct t_cqe c[2], int wa, int wb)
+{
+	close(c[0].res);
+	close(c[1].res);
+	close(wa);
+	close(wb);
+	io_uring_queue_exit(ring);
+	fifos_remove(f);
+}
+
 /*
  * Opens are bounded work. With one bounded worker the second open waits
  * behind the first: while the first runs, one worker exists and the
@@ -200,12 +212,7 @@ static void check_limit_honoured(void)
 	c[1] = t_wait_one(&ring);
 	ASSERT_EQ(c[1].user_data, 2);
 	ASSERT_TRUE(c[1].res >= 0);
-	close(c[0].res);
-	close(c[1].res);
-	close(wa);
-	close(wb);
-	io_uring_queue_exit(&ring);
-	fifos_remove(&f);
+	finish_both(&ring, &f, c, wa, wb);
 }
 
 /*
@@ -233,12 +240,7 @@ static void check_blocking_side_by_side(void)
 	ASSERT_EQ(c[0].user_data + c[1].user_data, 3);
 	ASSERT_TRUE(c[0].res >= 0);
 	ASSERT_TRUE(c[1].res >= 0);
-	close(c[0].res);
-	close(c[1].res);
-	close(wa);
-	close(wb);
-	io_uring_queue_exit(&ring);
-	fifos_remove(&f);
+	finish_both(&ring, &f, c, wa, wb);
 }
 
 /* Wait up to 5 s for one CQE; a missing one fails the check, not the run. */
