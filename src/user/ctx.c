@@ -219,10 +219,13 @@ static void ctx_free(struct uring_ctx *ctx)
 static struct uring_ctx *ctx_alloc(unsigned flags, const struct ring_sizes *sz)
 {
 	unsigned sq = sz->sq_entries, cq = sz->cq_entries;
-	struct uring_ctx *ctx = calloc(1, sizeof(*ctx));
+	/* Aligned, so the struct's per-thread cache-line groups hold. */
+	struct uring_ctx *ctx = aligned_alloc(_Alignof(struct uring_ctx),
+					      sizeof(*ctx));
 
 	if (!ctx)
 		return NULL;
+	memset(ctx, 0, sizeof(*ctx));
 	ctx->fd = -1;
 	ctx->flags = flags;
 	ctx->features = USER_FEATURES;

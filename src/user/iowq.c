@@ -323,7 +323,8 @@ static void *worker_main(void *p)
 		struct uring_req *req;
 
 		follow_affinity(wq, arg);
-		req = dequeue(c);
+		/* Past the CPU budget (self included) work waits for the others. */
+		req = nr_running(c) <= wq->cpu_workers ? dequeue(c) : NULL;
 		if (req) {
 			struct running self = {wq->running, req};
 
@@ -343,7 +344,7 @@ static void *worker_main(void *p)
 		}
 		if (wq->stopping)
 			break;
-		if (spin_for_work(wq, c))
+		if (!c->head && spin_for_work(wq, c))
 			continue;
 		if (!sleep_for_work(wq, c, arg))
 			break;

@@ -176,21 +176,27 @@ struct uring_ctx {
 	unsigned *sq_head, *sq_tail, *sq_flags, *sq_dropped, *sq_array;
 	unsigned *cq_head, *cq_tail, *cq_flags, *cq_overflow;
 	struct io_uring_cqe *cqes;
+	atomic_bool dying;   /* read on every issue, written once */
 
-	pthread_mutex_t uring_lock;
+	/*
+	 * The groups below are written by different threads (submitter,
+	 * posting workers, waiters), each on its own cache line so that one
+	 * side's writes do not evict the line the other side is using.
+	 */
+	_Alignas(64) pthread_mutex_t uring_lock;
 	atomic_bool disabled; /* R_DISABLED and not yet enabled */
 	pthread_t submitter; /* SINGLE_ISSUER owner */
 	bool has_submitter;
 	bool skip_cqe_used;  /* CQE_SKIP_SUCCESS seen: drain is refused */
 
-	pthread_mutex_t completion_lock;
+	_Alignas(64) pthread_mutex_t completion_lock;
 	struct cqe_overflow *overflow_head, *overflow_tail;
-	atomic_uint cq_events;  /* futex word: bumped on every post */
+	_Alignas(64) atomic_uint cq_events; /* futex word: bumped per post */
 	atomic_uint cq_waiters;
 	unsigned cq_posted;     /* CQEs posted, for counted timeouts */
 
 	/* Requests a drain must wait for, and the chains it holds back. */
-	pthread_mutex_t inflight_lock;
+	_Alignas(64) pthread_mutex_t inflight_lock;
 	atomic_uint nr_inflight;
 	struct uring_req *drain_head, *drain_tail; /* held back by a drain */
 
@@ -202,11 +208,10 @@ struct uring_ctx {
 	unsigned nr_defer;
 	/* Freed requests for reuse: by the submitter, and by other threads. */
 	struct uring_req *req_cache;
-	_Atomic(struct uring_req *) req_free_remote;
-	atomic_bool dying;
+	_Alignas(64) _Atomic(struct uring_req *) req_free_remote;
 
 	/* Timeouts: LINK_TIMEOUT <-> target pairing, counted timeouts. */
-	pthread_mutex_t timeout_lock;
+	_Alignas(64) pthread_mutex_t timeout_lock;
 	struct uring_req *count_timeouts; /* linked by tw_next */
 	unsigned cq_timeouts;             /* CQEs posted by timeouts */
 
