@@ -40,6 +40,7 @@ struct options {
 /* Samples of one row: [variant][rep], NAN where a run failed. */
 struct samples {
 	double v[NR_VARIANTS][MAX_REPS];
+	char why[NR_VARIANTS][96]; /* the worker's message when a run failed */
 };
 
 static const char *const files[][2] = {{"2m", "2"}, {"256m", "256"}};
@@ -124,7 +125,9 @@ static bool run_worker(const struct options *o, enum variant v,
 	argv[argc] = NULL;
 	pid = fork();
 	if (!pid) {
+		/* Its error message too, so it lands in the report, not the tty. */
 		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
 		close(pipefd[0]);
 		close(pipefd[1]);
 		if (chdir(o->dir))
@@ -164,9 +167,18 @@ struct run_cache {
 	bool ok;
 };
 
+/* Keep the first line of a failed run's output as the reason. */
+static void note_failure(char *why, size_t len, const char *out)
+{
+	const char *msg = strncmp(out, "bench: ", 7) ? out : out + 7;
+
+	snprintf(why, len, "%.*s", (int)strcspn(msg, "\n"),
+		 *msg ? msg : "failed without a message");
+}
+
 static double cached_run(const struct options *o, struct run_cache *cache,
 			 unsigned *nr_cache, enum variant v,
-			 const struct bench_row *r)
+			 const struct bench_row *r, char *why, size_t why_len)
 {
 	struct run_cache *c = NULL;
 
@@ -179,6 +191,8 @@ static double cached_run(const struct options *o, struct run_cache *cache,
 		c->args = r->args;
 		c->ok = run_worker(o, v, r->args, c->out, sizeof(c->out));
 	}
+	if (!c->ok)
+		note_failure(why, why_len, c->out);
 	return c->ok ? metric_value(c->out, r->metric) : NAN;
 }
 
@@ -254,6 +268,27 @@ static void fmt_cell(char *buf, size_t len, const double *v, unsigned reps)
 		snprintf(buf, len, "%.1f (%.1f-%.1f)", m, lo, hi);
 }
 
+/* Why the cells shown as "-" (or with fewer samples) have no value. */
+static void print_failures(const struct options *o, const struct samples *all)
+{
+	bool first = true;
+
+	for (unsigned i = 0; i < nr_bench_rows; i++) {
+		if (!row_selected(o, &bench_rows[i]))
+			continue;
+		for (int v = 0; v < NR_VARIANTS; v++) {
+			if (!all[i].why[v][0])
+				continue;
+			if (first)
+				printf("\nfailed runs\n");
+			first = false;
+			printf("  %s, %s (%s): %s\n", bench_rows[i].group,
+			       bench_rows[i].label, variant_names[v],
+			       all[i].why[v]);
+		}
+	}
+}
+
 static void print_table(const struct options *o, const struct samples *all)
 {
 	const char *group = "";
@@ -294,6 +329,7 @@ static void print_table(const struct options *o, const struct samples *all)
 		}
 		printf("\n");
 	}
+	print_failures(o, all);
 }
 
 /* Check every target; print or emit the list; return how many missed. */
@@ -376,6 +412,8 @@ static void emit_json(const struct options *o, const struct samples *all)
 				continue;
 			m = median(all[i].v[v], o->reps, &lo, &hi);
 			json_object(&j, variant_names[v]);
+			if (all[i].why[v][0])
+				json_string(&j, "error", all[i].why[v]);
 			if (!isnan(m)) {
 				json_double(&j, "median", m);
 				json_double(&j, "min", lo);
@@ -479,7 +517,9 @@ int cmd_bench(int argc, char **argv)
 
 				all[i].v[v][rep] =
 					r->variants & 1u << v
-						? cached_run(&o, cache, &nr_cache, v, r)
+						? cached_run(&o, cache, &nr_cache, v, r,
+							     all[i].why[v],
+							     sizeof(all[i].why[v]))
 						: NAN;
 			}
 		}
