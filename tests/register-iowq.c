@@ -332,7 +332,7 @@ int main(int argc, char **argv)
 	io_uring_queue_exit(&ring);
 	check_limit_honoured();
 	check_async_file_lookup();
-	/* Last: the kernel's idle workers outlive a lower limit (io-wq is per task). */
+	/* Last: the kernel's idle workers outlive a lower limit (per task). */
 	check_blocking_side_by_side();
 	return t_done();
 }

@@ -125,7 +125,7 @@ static bool run_worker(const struct options *o, enum variant v,
 	argv[argc] = NULL;
 	pid = fork();
 	if (!pid) {
-		/* Its error message too, so it lands in the report, not the tty. */
+		/* Its error message too: the report shows it, not the tty. */
 		dup2(pipefd[1], 1);
 		dup2(pipefd[1], 2);
 		close(pipefd[0]);
@@ -515,11 +515,13 @@ int cmd_bench(int argc, char **argv)
 			for (int k = 0; k < NR_VARIANTS; k++) {
 				enum variant v = (enum variant)((k + rep) % NR_VARIANTS);
 
+				char *why = all[i].why[v];
+				size_t len = sizeof(all[i].why[v]);
+
 				all[i].v[v][rep] =
 					r->variants & 1u << v
-						? cached_run(&o, cache, &nr_cache, v, r,
-							     all[i].why[v],
-							     sizeof(all[i].why[v]))
+						? cached_run(&o, cache, &nr_cache,
+							     v, r, why, len)
 						: NAN;
 			}
 		}

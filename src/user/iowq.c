@@ -44,7 +44,7 @@ struct iowq {
 	struct running *running;  /* requests workers are running now */
 	struct worker_arg *exited; /* workers that returned, to be joined */
 	atomic_uint busy;         /* requests queued or running */
-	unsigned cpu_workers;     /* non-blocked workers a class keeps running */
+	unsigned cpu_workers;     /* running, non-blocked workers per class */
 	bool stopping;
 	/* REGISTER_IOWQ_AFF: workers move to this set when aff_gen changes. */
 	cpu_set_t affinity;
@@ -61,7 +61,7 @@ struct worker_arg {
 	int cls;
 	unsigned aff_seen;
 	pthread_t thread;
-	pthread_cond_t wake;     /* signalled when woken from the sleeping list */
+	pthread_cond_t wake;     /* signalled when taken off `sleeping` */
 	bool woken;
 	bool blocked;            /* counted in the class's nr_blocked */
 	struct worker_arg *sleep_next; /* on the class's sleeping list */
@@ -323,7 +323,7 @@ static void *worker_main(void *p)
 		struct uring_req *req;
 
 		follow_affinity(wq, arg);
-		/* Past the CPU budget (self included) work waits for the others. */
+		/* Over the CPU budget (self included): leave it to others. */
 		req = nr_running(c) <= wq->cpu_workers ? dequeue(c) : NULL;
 		if (req) {
 			struct running self = {wq->running, req};

@@ -32,12 +32,6 @@ struct poll_engine {
 	bool stop;
 };
 
-static int timespec_before(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec < b->tv_sec ||
-	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
-
 void poll_engine_kick(struct poll_engine *pe)
 {
 	__u64 one = 1;
@@ -96,7 +90,7 @@ void poll_engine_add_timer(struct poll_engine *pe, struct uring_req *req)
 
 	pthread_mutex_lock(&pe->lock);
 	for (pp = &pe->timers; *pp; pp = &(*pp)->next)
-		if (timespec_before(&req->deadline, &(*pp)->deadline))
+		if (uring_timespec_cmp(&req->deadline, &(*pp)->deadline) < 0)
 			break;
 	req->next = *pp;
 	*pp = req;
@@ -191,7 +185,7 @@ static bool run_timers(struct poll_engine *pe, struct timespec *next)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		pthread_mutex_lock(&pe->lock);
 		req = pe->timers;
-		if (!req || timespec_before(&now, &req->deadline)) {
+		if (!req || uring_timespec_cmp(&now, &req->deadline) < 0) {
 			if (req)
 				*next = req->deadline;
 			pthread_mutex_unlock(&pe->lock);

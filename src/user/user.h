@@ -59,7 +59,7 @@ struct uring_op {
 	unsigned supported : 1;      /* implemented by this backend */
 	/* Its issue may hand the request to another thread (timers). */
 	unsigned queues_itself : 1;
-	/* In a worker, its issue calls iowq_worker_may_block() before it blocks. */
+	/* In a worker, its issue calls iowq_worker_may_block() to block. */
 	unsigned reports_blocking : 1;
 };
 
@@ -469,6 +469,8 @@ void poll_engine_kick(struct poll_engine *pe);
 
 /* time helpers */
 void uring_timespec_add_ns(struct timespec *t, long long ns);
+/* <0, 0 or >0 as a is before, at or after b. */
+int uring_timespec_cmp(const struct timespec *a, const struct timespec *b);
 /* Busy-wait up to ns for ready(arg); true if it became ready. */
 bool uring_spin_until(bool (*ready)(const void *), const void *arg,
 		      long long ns);

@@ -35,7 +35,7 @@ void uring_timespec_add_ns(struct timespec *t, long long ns)
 	}
 }
 
-static int timespec_cmp(const struct timespec *a, const struct timespec *b)
+int uring_timespec_cmp(const struct timespec *a, const struct timespec *b)
 {
 	if (a->tv_sec != b->tv_sec)
 		return a->tv_sec < b->tv_sec ? -1 : 1;
@@ -180,7 +180,7 @@ bool uring_spin_until(bool (*ready)(const void *), const void *arg,
 			__builtin_ia32_pause();
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while (timespec_cmp(&now, &until) < 0);
+	} while (uring_timespec_cmp(&now, &until) < 0);
 	return false;
 }
 
@@ -261,16 +261,18 @@ int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
 			clock_gettime(CLOCK_MONOTONIC, &now);
 		/* After the min-wait window, any CQE ends the wait. */
 		if (w.has_min_wait) {
-			if (timespec_cmp(&now, &w.min_deadline) >= 0)
+			if (uring_timespec_cmp(&now, &w.min_deadline) >= 0)
 				want = 1;
-			else if (!until || timespec_cmp(&w.min_deadline, until) < 0)
+			else if (!until ||
+				 uring_timespec_cmp(&w.min_deadline, until) < 0)
 				until = &w.min_deadline;
 		}
 		if (uring_cq_ready(ctx) >= want) {
 			ret = 0;
 			break;
 		}
-		if (w.has_deadline && timespec_cmp(&now, &w.deadline) >= 0) {
+		if (w.has_deadline &&
+		    uring_timespec_cmp(&now, &w.deadline) >= 0) {
 			ret = -ETIME;
 			break;
 		}
