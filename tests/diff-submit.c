@@ -445,7 +445,8 @@ static void *send_usr1(void *arg)
 	return NULL;
 }
 
-static void wait_sigmask(struct diff_ctx *c)
+/* A signal the wait's mask lets in ends the wait with EINTR. */
+static void wait_for_signal(struct diff_ctx *c, int line)
 {
 	struct __kernel_timespec ts = {.tv_sec = 5};
 	struct sigaction sa = {.sa_handler = on_usr1};
@@ -460,12 +461,29 @@ static void wait_sigmask(struct diff_ctx *c)
 	sigemptyset(&unblock);
 	got_signal = 0;
 	pthread_create(&t, NULL, send_usr1, NULL);
-	diff_ret(c, io_uring_wait_cqes(&c->ring, &cqe, 1, &ts, &unblock), __LINE__);
+	diff_ret(c, io_uring_wait_cqes(&c->ring, &cqe, 1, &ts, &unblock), line);
 	pthread_join(t, NULL);
-	diff_ret(c, got_signal, __LINE__);
+	diff_ret(c, got_signal, line);
 	pthread_sigmask(SIG_UNBLOCK, &block, NULL);
+}
+
+static void wait_sigmask(struct diff_ctx *c)
+{
+	struct io_uring_sqe *s;
+
+	wait_for_signal(c, __LINE__);
+	/* Also while a read waits for data: then it completes as usual. */
+	s = diff_sqe(c, 1);
+	io_uring_prep_read(s, c->pipe[0], c->buf, 1, 0);
+	DIFF_SUBMIT(c);
+	wait_for_signal(c, __LINE__);
+	REQUIRE_EQ(write(c->pipe[1], "s", 1), 1);
+	DIFF_WAIT(c, 1);
 	/* A bad sigmask size is refused. */
 	{
+		sigset_t unblock;
+
+		sigemptyset(&unblock);
 		struct io_uring_getevents_arg arg = {.sigmask = (unsigned long)&unblock,
 						     .sigmask_sz = 4};
 

@@ -3,6 +3,10 @@
  * The ring core: set-up variants, SQ/CQ accounting, submission and the
  * wait family, overflow, and the size calculators.
  */
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+
 #include "harness.h"
 
 static void nops(struct io_uring *ring, int n, __u64 first)
@@ -133,6 +137,55 @@ static void check_waits(void)
 	close(p[1]);
 }
 
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
+static void *signal_later(void *arg)
+{
+	struct timespec t = {0, 20000000};
+
+	nanosleep(&t, NULL);
+	pthread_kill(*(pthread_t *)arg, SIGUSR2);
+	return NULL;
+}
+
+/*
+ * A signal ends a wait with EINTR, also while a read waits for data and
+ * with a restartable handler; the read completes afterwards.
+ */
+static void check_signal_ends_wait(void)
+{
+	for (int restart = 0; restart < 2; restart++) {
+		struct sigaction sa = {.sa_handler = on_usr2,
+				       .sa_flags = restart ? SA_RESTART : 0};
+		struct __kernel_timespec ts = {.tv_sec = 5};
+		pthread_t self = pthread_self(), t;
+		struct io_uring_cqe *cqe;
+		struct io_uring ring;
+		char buf[4];
+		int p[2];
+
+		t_ring(&ring, 8, 0);
+		REQUIRE_EQ(pipe(p), 0);
+		io_uring_prep_read(io_uring_get_sqe(&ring), p[0], buf, 4, 0);
+		REQUIRE_EQ(io_uring_submit(&ring), 1);
+		sigaction(SIGUSR2, &sa, NULL);
+		REQUIRE_EQ(pthread_create(&t, NULL, signal_later, &self), 0);
+		ASSERT_EQ(io_uring_wait_cqe_timeout(&ring, &cqe, &ts), -EINTR);
+		pthread_join(t, NULL);
+		ASSERT_EQ(write(p[1], "x", 1), 1);
+		ASSERT_EQ(io_uring_wait_cqe_timeout(&ring, &cqe, &ts), 0);
+		ASSERT_EQ(cqe->res, 1);
+		io_uring_cqe_seen(&ring, cqe);
+		io_uring_queue_exit(&ring);
+		close(p[0]);
+		close(p[1]);
+	}
+	signal(SIGUSR2, SIG_DFL);
+}
+
 /* No CQE is lost when the CQ overflows. */
 static void check_overflow(void)
 {
@@ -250,6 +303,7 @@ int main(int argc, char **argv)
 	check_setup_params();
 	check_sq_accounting();
 	check_waits();
+	check_signal_ends_wait();
 	check_overflow();
 	check_app_memory_and_mmap();
 	check_sqpoll_and_registered_only();

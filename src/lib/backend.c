@@ -77,6 +77,9 @@ static enum anyring_backend requested_backend(void)
  * the thread's life. Probing from a short-lived thread keeps that side
  * effect away from the application's threads.
  */
+/* A kernel ring was set up in this process (its task work can EINTR). */
+static bool kernel_ring_made;
+
 /* What the kernel's REGISTER_PROBE said, filled in by the probe. */
 static struct {
 	struct io_uring_probe hdr;
@@ -207,7 +210,14 @@ int backend_setup(unsigned entries, struct io_uring_params *p,
 	report_choice_once(ANYRING_BACKEND_KERNEL,
 			   req == ANYRING_BACKEND_KERNEL ? "ANYRING_BACKEND=kernel"
 							 : "io_uring is usable");
+	if (fd >= 0)
+		__atomic_store_n(&kernel_ring_made, true, __ATOMIC_RELAXED);
 	return fd;
+}
+
+bool backend_kernel_ring_made(void)
+{
+	return __atomic_load_n(&kernel_ring_made, __ATOMIC_RELAXED);
 }
 
 ANYRING_EXPORT int anyring_set_backend(enum anyring_backend backend)

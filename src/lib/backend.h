@@ -46,6 +46,11 @@ bool user_tctx_present(void);
 
 /* ANYRING_DEBUG is set: report decisions and statistics on stderr. */
 bool backend_debug_enabled(void);
+/*
+ * Whether this process set up a kernel ring: its task work then interrupts
+ * epoll waits with EINTR, which cannot be told from a signal.
+ */
+bool backend_kernel_ring_made(void);
 
 /* The userspace backend (src/user/). */
 extern const struct anyring_ops user_backend_ops;

@@ -40,6 +40,8 @@ static void wake_waiters(struct uring_ctx *ctx)
 	if (atomic_load(&ctx->cq_waiters))
 		kernel_syscall6(__NR_futex, (long)&ctx->cq_events,
 				FUTEX_WAKE_PRIVATE, 0x7fffffff, 0, 0, 0);
+	if (atomic_load(&ctx->cq_poll_waiters) && ctx->poll)
+		poll_engine_wake_waiter(ctx->poll);
 }
 
 /* Write one CQE at the tail; the caller holds completion_lock. */

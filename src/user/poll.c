@@ -8,6 +8,12 @@
  *
  * Requests are named to epoll by an id, never by pointer: a request
  * cancelled while an event for it is in flight is simply not found.
+ *
+ * A thread waiting for CQEs takes the engine's place while it waits: it
+ * polls the epoll set itself, so a readiness that completes its request
+ * wakes it directly rather than the engine thread, which would then have
+ * to wake it. The engine thread parks meanwhile and resumes when the
+ * waiter leaves, so requests still progress when nobody waits.
  */
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -19,6 +25,9 @@
 #include "user.h"
 
 #define WAKE_ID 0
+/* In a polling waiter's own set: the engine's set, and a posted CQE. */
+#define ENGINE_SET_ID 1
+#define CQWAKE_ID 2
 #define MAX_EVENTS 64
 
 struct poll_engine {
@@ -30,7 +39,20 @@ struct poll_engine {
 	struct uring_req *polls;  /* armed, unordered */
 	struct uring_req *timers; /* by deadline, earliest first */
 	bool stop;
+	/*
+	 * Who polls: the engine thread, or a waiter in its place. The waiter
+	 * sleeps on its own set, holding the engine's set and cqwake_fd, so
+	 * no wake-up meant for it can go to the engine thread instead.
+	 */
+	int waiter_epfd, cqwake_fd;
+	pthread_cond_t unpark;
+	bool waiter_polling;
+	bool engine_polling; /* in epoll_wait, must be kicked out */
+	bool engine_parked;
 };
+
+/* The ring whose engine this thread polls for, while it waits. */
+static __thread struct poll_engine *polling_here;
 
 void poll_engine_kick(struct poll_engine *pe)
 {
@@ -198,51 +220,184 @@ static bool run_timers(struct poll_engine *pe, struct timespec *next)
 	}
 }
 
+/* Drain an eventfd: its readiness has been seen. */
+static void drain(int fd)
+{
+	__u64 v;
+
+	if (read(fd, &v, sizeof(v)) < 0) {
+		/* already drained by another poller */
+	}
+}
+
+/*
+ * Run due timers, then give the time until the next one, capped by an
+ * absolute deadline; NULL to wait without limit.
+ */
+static struct timespec *poll_timeout(struct poll_engine *pe,
+				     const struct timespec *deadline,
+				     struct timespec *rel)
+{
+	struct timespec next, now;
+	bool has_timer = run_timers(pe, &next);
+
+	if (!has_timer && !deadline)
+		return NULL;
+	if (!has_timer || (deadline && uring_timespec_cmp(deadline, &next) < 0))
+		next = *deadline;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	rel->tv_sec = next.tv_sec - now.tv_sec;
+	rel->tv_nsec = next.tv_nsec - now.tv_nsec;
+	if (rel->tv_nsec < 0) {
+		rel->tv_sec--;
+		rel->tv_nsec += 1000000000L;
+	}
+	if (rel->tv_sec < 0)
+		rel->tv_sec = rel->tv_nsec = 0;
+	return rel;
+}
+
+static long epoll_wait_for(int epfd, struct epoll_event *events, int max,
+			   const struct timespec *timeout)
+{
+	return kernel_syscall6(__NR_epoll_pwait2, epfd, (long)events, max,
+			       (long)timeout, 0, 0);
+}
+
+/* One wait on the engine's set and its events; the count or -errno. */
+static int poll_once(struct poll_engine *pe, const struct timespec *timeout)
+{
+	struct epoll_event events[MAX_EVENTS];
+	int n = (int)epoll_wait_for(pe->epfd, events, MAX_EVENTS, timeout);
+
+	for (int i = 0; i < n; i++) {
+		if (events[i].data.u64 == WAKE_ID)
+			drain(pe->wake_fd);
+		else
+			handle_event(pe, &events[i]);
+	}
+	return n;
+}
+
+/* A waiter's sleep: until the engine's set has events or a CQE comes. */
+static int waiter_poll(struct poll_engine *pe, const struct timespec *timeout)
+{
+	static const struct timespec now = {0, 0};
+	struct epoll_event events[2];
+	int n = (int)epoll_wait_for(pe->waiter_epfd, events, 2, timeout);
+
+	for (int i = 0; i < n; i++) {
+		if (events[i].data.u64 == CQWAKE_ID)
+			drain(pe->cqwake_fd);
+		else
+			poll_once(pe, &now);
+	}
+	return n;
+}
+
+/* Park while a waiter polls; false once the engine is to stop. */
+static bool engine_turn(struct poll_engine *pe)
+{
+	bool stop;
+
+	pthread_mutex_lock(&pe->lock);
+	while (pe->waiter_polling && !pe->stop) {
+		pe->engine_parked = true;
+		pthread_cond_wait(&pe->unpark, &pe->lock);
+	}
+	pe->engine_parked = false;
+	stop = pe->stop;
+	pe->engine_polling = !stop;
+	pthread_mutex_unlock(&pe->lock);
+	return !stop;
+}
+
 static void *engine_main(void *p)
 {
 	struct poll_engine *pe = p;
-	struct epoll_event events[MAX_EVENTS];
 	sigset_t all;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	for (;;) {
-		struct timespec next, now, rel, *timeout = NULL;
-		int n;
+	while (engine_turn(pe)) {
+		struct timespec rel;
 
-		if (run_timers(pe, &next)) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			rel.tv_sec = next.tv_sec - now.tv_sec;
-			rel.tv_nsec = next.tv_nsec - now.tv_nsec;
-			if (rel.tv_nsec < 0) {
-				rel.tv_sec--;
-				rel.tv_nsec += 1000000000L;
-			}
-			if (rel.tv_sec < 0)
-				rel.tv_sec = rel.tv_nsec = 0;
-			timeout = &rel;
-		}
-		n = (int)kernel_syscall6(__NR_epoll_pwait2, pe->epfd,
-					 (long)events, MAX_EVENTS, (long)timeout,
-					 0, 0);
-		if (n < 0)
-			n = 0;
-		for (int i = 0; i < n; i++) {
-			if (events[i].data.u64 == WAKE_ID) {
-				__u64 v;
-
-				if (read(pe->wake_fd, &v, sizeof(v)) < 0) {
-					/* nothing to drain */
-				}
-				continue;
-			}
-			handle_event(pe, &events[i]);
-		}
+		poll_once(pe, poll_timeout(pe, NULL, &rel));
 		pthread_mutex_lock(&pe->lock);
-		bool stop = pe->stop;
+		pe->engine_polling = false;
 		pthread_mutex_unlock(&pe->lock);
-		if (stop)
-			return NULL;
+	}
+	return NULL;
+}
+
+/* Take the engine's place; false if another waiter has it or it is idle. */
+static bool waiter_take_turn(struct poll_engine *pe)
+{
+	bool kick;
+
+	/*
+	 * A kernel ring's task work interrupts epoll waits with an EINTR that
+	 * looks like a signal's: a process with kernel rings sleeps on the
+	 * futex, which the kernel restarts after task work.
+	 */
+	if (backend_kernel_ring_made())
+		return false;
+	pthread_mutex_lock(&pe->lock);
+	if (pe->waiter_polling || pe->stop || (!pe->polls && !pe->timers)) {
+		pthread_mutex_unlock(&pe->lock);
+		return false;
+	}
+	pe->waiter_polling = true;
+	kick = pe->engine_polling;
+	pthread_mutex_unlock(&pe->lock);
+	/* The engine leaves its epoll wait and parks. */
+	if (kick)
+		poll_engine_kick(pe);
+	return true;
+}
+
+static void waiter_end_turn(struct poll_engine *pe)
+{
+	pthread_mutex_lock(&pe->lock);
+	pe->waiter_polling = false;
+	if (pe->engine_parked)
+		pthread_cond_signal(&pe->unpark);
+	pthread_mutex_unlock(&pe->lock);
+}
+
+int poll_engine_wait(struct poll_engine *pe, unsigned seen,
+		     const struct timespec *deadline)
+{
+	struct uring_ctx *ctx = pe->ctx;
+	struct timespec rel, *timeout;
+	int ret = 0;
+
+	if (!waiter_take_turn(pe))
+		return 1;
+	polling_here = pe;
+	/* Counted before the check: a poster either sees us or we see it. */
+	atomic_fetch_add(&ctx->cq_poll_waiters, 1);
+	/* Due timers post here, before the check too. */
+	timeout = poll_timeout(pe, deadline, &rel);
+	/* Like the kernel's wait, a signal ends it, restartable or not. */
+	if (atomic_load(&ctx->cq_events) == seen &&
+	    waiter_poll(pe, timeout) == -EINTR)
+		ret = -EINTR;
+	atomic_fetch_sub(&ctx->cq_poll_waiters, 1);
+	polling_here = NULL;
+	waiter_end_turn(pe);
+	return ret;
+}
+
+void poll_engine_wake_waiter(struct poll_engine *pe)
+{
+	__u64 one = 1;
+
+	/* A CQE posted by the polling waiter itself needs no wake-up. */
+	if (polling_here == pe)
+		return;
+	if (write(pe->cqwake_fd, &one, sizeof(one)) < 0) {
+		/* The counter is saturated: the waiter wakes anyway. */
 	}
 }
 
@@ -250,20 +405,31 @@ struct poll_engine *poll_engine_create(struct uring_ctx *ctx)
 {
 	struct poll_engine *pe = calloc(1, sizeof(*pe));
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = WAKE_ID};
+	struct epoll_event set = {.events = EPOLLIN, .data.u64 = ENGINE_SET_ID};
+	struct epoll_event cq = {.events = EPOLLIN, .data.u64 = CQWAKE_ID};
 
 	if (!pe)
 		return NULL;
 	pe->ctx = ctx;
 	pthread_mutex_init(&pe->lock, NULL);
+	pthread_cond_init(&pe->unpark, NULL);
 	pe->epfd = epoll_create1(EPOLL_CLOEXEC);
+	pe->waiter_epfd = epoll_create1(EPOLL_CLOEXEC);
 	pe->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (pe->epfd < 0 || pe->wake_fd < 0 ||
+	pe->cqwake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (pe->epfd < 0 || pe->waiter_epfd < 0 || pe->wake_fd < 0 ||
+	    pe->cqwake_fd < 0 ||
 	    epoll_ctl(pe->epfd, EPOLL_CTL_ADD, pe->wake_fd, &ev) ||
+	    epoll_ctl(pe->waiter_epfd, EPOLL_CTL_ADD, pe->epfd, &set) ||
+	    epoll_ctl(pe->waiter_epfd, EPOLL_CTL_ADD, pe->cqwake_fd, &cq) ||
 	    pthread_create(&pe->thread, NULL, engine_main, pe)) {
-		if (pe->epfd >= 0)
-			close(pe->epfd);
-		if (pe->wake_fd >= 0)
-			close(pe->wake_fd);
+		int fds[] = {pe->epfd, pe->waiter_epfd, pe->wake_fd,
+			     pe->cqwake_fd};
+
+		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		pthread_cond_destroy(&pe->unpark);
 		free(pe);
 		return NULL;
 	}
@@ -286,6 +452,7 @@ void poll_engine_destroy(struct poll_engine *pe)
 		return;
 	pthread_mutex_lock(&pe->lock);
 	pe->stop = true;
+	pthread_cond_signal(&pe->unpark);
 	pthread_mutex_unlock(&pe->lock);
 	poll_engine_kick(pe);
 	pthread_join(pe->thread, NULL);
@@ -301,7 +468,10 @@ void poll_engine_destroy(struct poll_engine *pe)
 		req = next;
 	}
 	close(pe->epfd);
+	close(pe->waiter_epfd);
 	close(pe->wake_fd);
+	close(pe->cqwake_fd);
+	pthread_cond_destroy(&pe->unpark);
 	pthread_mutex_destroy(&pe->lock);
 	free(pe);
 }

@@ -193,6 +193,7 @@ struct uring_ctx {
 	struct cqe_overflow *overflow_head, *overflow_tail;
 	_Alignas(64) atomic_uint cq_events; /* futex word: bumped per post */
 	atomic_uint cq_waiters;
+	atomic_uint cq_poll_waiters; /* waiters polling in the engine's place */
 	unsigned cq_posted;     /* CQEs posted, for counted timeouts */
 
 	/* Requests a drain must wait for, and the chains it holds back. */
@@ -466,6 +467,14 @@ struct uring_req *poll_engine_take(struct poll_engine *pe,
 				   bool (*match)(struct uring_req *, void *),
 				   void *arg);
 void poll_engine_kick(struct poll_engine *pe);
+/*
+ * Wait for a CQE by polling in the engine's place: 0 after events, a
+ * timeout or a CQE, -EINTR, or 1 if it cannot (the caller sleeps instead).
+ */
+int poll_engine_wait(struct poll_engine *pe, unsigned seen,
+		     const struct timespec *deadline);
+/* Wake the waiter polling in the engine's place (a CQE was posted). */
+void poll_engine_wake_waiter(struct poll_engine *pe);
 
 /* time helpers */
 void uring_timespec_add_ns(struct timespec *t, long long ns);

@@ -228,6 +228,9 @@ int uring_cq_wait_event(struct uring_ctx *ctx, unsigned seen,
 
 	if (iowq_busy(ctx->wq) && uring_spin_until(cq_moved, &w, WAIT_SPIN_NS))
 		return 0;
+	ret = ctx->poll ? poll_engine_wait(ctx->poll, seen, deadline) : 1;
+	if (ret <= 0)
+		return (int)ret;
 	atomic_fetch_add(&ctx->cq_waiters, 1);
 	ret = cq_sleep(ctx, seen, deadline);
 	atomic_fetch_sub(&ctx->cq_waiters, 1);
