@@ -367,6 +367,38 @@ static void polls(struct diff_ctx *c)
 	DIFF_WAIT(c, 2);
 }
 
+#define MANY_POLLS 200
+
+/*
+ * Many armed polls at once: a third become ready, the rest are cancelled
+ * together. (The userspace engine's table of armed polls grows here.)
+ */
+static void many_polls(struct diff_ctx *c)
+{
+	int p[MANY_POLLS][2], ready = 0;
+	struct io_uring_sqe *s;
+
+	for (int i = 0; i < MANY_POLLS; i++) {
+		REQUIRE_EQ(pipe(p[i]), 0);
+		s = diff_sqe(c, 1000 + (unsigned)i);
+		io_uring_prep_poll_add(s, p[i][0], POLLIN);
+		/* The SQ holds 256: submit in chunks. */
+		if (i % 100 == 99)
+			DIFF_SUBMIT(c);
+	}
+	for (int i = 0; i < MANY_POLLS; i += 3, ready++)
+		REQUIRE_EQ(write(p[i][1], "m", 1), 1);
+	DIFF_WAIT_SORTED(c, ready);
+	s = diff_sqe(c, 1);
+	io_uring_prep_cancel64(s, 0, IORING_ASYNC_CANCEL_ANY);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, MANY_POLLS - ready + 1);
+	for (int i = 0; i < MANY_POLLS; i++) {
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+}
+
 /* Setup: accepted flags, refused combinations, and the params filled in. */
 static void setup_params(struct diff_ctx *c)
 {
@@ -525,6 +557,7 @@ static const struct diff_scenario scenarios[] = {
 	{"timeouts", 0, 0, timeouts, 0},
 	{"cancel", 0, 0, cancels, 0},
 	{"poll", 0, 0, polls, 0},
+	{"many polls", IORING_SETUP_CQSIZE, 256, many_polls, 512},
 };
 
 int main(int argc, char **argv)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kernel/syscall.h"
+#include "poll_table.h"
 #include "user.h"
 
 #define WAKE_ID 0
@@ -36,7 +37,7 @@ struct poll_engine {
 	pthread_mutex_t lock;
 	int epfd, wake_fd;
 	__u64 next_id;
-	struct uring_req *polls;  /* armed, unordered */
+	struct poll_table polls;  /* armed, by id */
 	struct uring_req *timers; /* by deadline, earliest first */
 	bool stop;
 	/*
@@ -88,12 +89,11 @@ void poll_engine_arm(struct poll_engine *pe, struct uring_req *req)
 	pthread_mutex_lock(&pe->lock);
 	req->poll_id = ++pe->next_id;
 	ev.data.u64 = req->poll_id;
-	req->next = pe->polls;
-	pe->polls = req;
+	poll_table_insert(&pe->polls, req);
 	if (epoll_ctl(pe->epfd, EPOLL_CTL_ADD, req->fd, &ev)) {
 		int err = errno;
 
-		unlink_req(&pe->polls, req);
+		poll_table_remove(&pe->polls, req);
 		pthread_mutex_unlock(&pe->lock);
 		/* Not pollable after all (or gone): finish it the blocking way. */
 		if (err == EPERM && !req->poll_multishot &&
@@ -126,7 +126,7 @@ bool poll_engine_remove(struct poll_engine *pe, struct uring_req *req)
 
 	pthread_mutex_lock(&pe->lock);
 	found = unlink_req(&pe->timers, req);
-	if (!found && unlink_req(&pe->polls, req)) {
+	if (!found && poll_table_remove(&pe->polls, req)) {
 		found = true;
 		epoll_ctl(pe->epfd, EPOLL_CTL_DEL, req->fd, NULL);
 	}
@@ -140,39 +140,29 @@ struct uring_req *poll_engine_take(struct poll_engine *pe,
 				   bool (*match)(struct uring_req *, void *),
 				   void *arg)
 {
-	struct uring_req *taken = NULL, **tail = &taken;
-	struct uring_req **lists[2] = {&pe->polls, &pe->timers};
+	struct uring_req *taken, **tail, **pp = &pe->timers;
 
 	pthread_mutex_lock(&pe->lock);
-	for (int i = 0; i < 2; i++) {
-		struct uring_req **pp = lists[i];
+	taken = poll_table_take(&pe->polls, match, arg);
+	for (tail = &taken; *tail; tail = &(*tail)->next) {
+		epoll_ctl(pe->epfd, EPOLL_CTL_DEL, (*tail)->fd, NULL);
+		uring_event_forget(*tail);
+	}
+	while (*pp) {
+		struct uring_req *req = *pp;
 
-		while (*pp) {
-			struct uring_req *req = *pp;
-
-			if (!match(req, arg)) {
-				pp = &req->next;
-				continue;
-			}
-			*pp = req->next;
-			if (i == 0)
-				epoll_ctl(pe->epfd, EPOLL_CTL_DEL, req->fd, NULL);
-			req->next = NULL;
-			uring_event_forget(req);
-			*tail = req;
-			tail = &req->next;
+		if (!match(req, arg)) {
+			pp = &req->next;
+			continue;
 		}
+		*pp = req->next;
+		req->next = NULL;
+		uring_event_forget(req);
+		*tail = req;
+		tail = &req->next;
 	}
 	pthread_mutex_unlock(&pe->lock);
 	return taken;
-}
-
-static struct uring_req *find_poll(struct poll_engine *pe, __u64 id)
-{
-	for (struct uring_req *r = pe->polls; r; r = r->next)
-		if (r->poll_id == id)
-			return r;
-	return NULL;
 }
 
 static void handle_event(struct poll_engine *pe, const struct epoll_event *ev)
@@ -180,7 +170,7 @@ static void handle_event(struct poll_engine *pe, const struct epoll_event *ev)
 	struct uring_req *req;
 
 	pthread_mutex_lock(&pe->lock);
-	req = find_poll(pe, ev->data.u64);
+	req = poll_table_find(&pe->polls, ev->data.u64);
 	if (!req) {
 		pthread_mutex_unlock(&pe->lock);
 		return;
@@ -191,7 +181,7 @@ static void handle_event(struct poll_engine *pe, const struct epoll_event *ev)
 		uring_event_post(req, false, ev->events);
 		return;
 	}
-	unlink_req(&pe->polls, req);
+	poll_table_remove(&pe->polls, req);
 	epoll_ctl(pe->epfd, EPOLL_CTL_DEL, req->fd, NULL);
 	pthread_mutex_unlock(&pe->lock);
 	uring_event_post(req, false, ev->events);
@@ -343,7 +333,7 @@ static bool waiter_take_turn(struct poll_engine *pe)
 	if (backend_kernel_ring_made())
 		return false;
 	pthread_mutex_lock(&pe->lock);
-	if (pe->waiter_polling || pe->stop || (!pe->polls && !pe->timers)) {
+	if (pe->waiter_polling || pe->stop || (!pe->polls.nr && !pe->timers)) {
 		pthread_mutex_unlock(&pe->lock);
 		return false;
 	}
@@ -418,7 +408,7 @@ struct poll_engine *poll_engine_create(struct uring_ctx *ctx)
 	pe->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pe->cqwake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (pe->epfd < 0 || pe->waiter_epfd < 0 || pe->wake_fd < 0 ||
-	    pe->cqwake_fd < 0 ||
+	    pe->cqwake_fd < 0 || poll_table_init(&pe->polls) ||
 	    epoll_ctl(pe->epfd, EPOLL_CTL_ADD, pe->wake_fd, &ev) ||
 	    epoll_ctl(pe->waiter_epfd, EPOLL_CTL_ADD, pe->epfd, &set) ||
 	    epoll_ctl(pe->waiter_epfd, EPOLL_CTL_ADD, pe->cqwake_fd, &cq) ||
@@ -429,6 +419,7 @@ struct poll_engine *poll_engine_create(struct uring_ctx *ctx)
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (fds[i] >= 0)
 				close(fds[i]);
+		poll_table_free(&pe->polls);
 		pthread_cond_destroy(&pe->unpark);
 		free(pe);
 		return NULL;
@@ -467,6 +458,7 @@ void poll_engine_destroy(struct poll_engine *pe)
 		uring_req_complete(req, -ECANCELED, 0);
 		req = next;
 	}
+	poll_table_free(&pe->polls);
 	close(pe->epfd);
 	close(pe->waiter_epfd);
 	close(pe->wake_fd);
