@@ -44,25 +44,34 @@ static void wake_waiters(struct uring_ctx *ctx)
 		poll_engine_wake_waiter(ctx->poll);
 }
 
-/* Write one CQE at the tail; the caller holds completion_lock. */
-static bool cq_write(struct uring_ctx *ctx, const struct io_uring_cqe *src)
+/*
+ * Write up to nr CQEs at the tail and publish them with one store of the
+ * tail; returns how many fit. The caller holds completion_lock.
+ */
+static unsigned cq_write(struct uring_ctx *ctx, const struct io_uring_cqe *src,
+			 unsigned nr)
 {
 	unsigned tail = *ctx->cq_tail;
-	struct io_uring_cqe *dst;
+	unsigned used = tail - __atomic_load_n(ctx->cq_head, __ATOMIC_ACQUIRE);
+	/* A head the application moved past the tail leaves no room. */
+	unsigned room = used >= ctx->cq_entries ? 0 : ctx->cq_entries - used;
+	unsigned n = nr < room ? nr : room;
 
-	if (tail - __atomic_load_n(ctx->cq_head, __ATOMIC_ACQUIRE) >=
-	    ctx->cq_entries)
-		return false;
-	dst = &ctx->cqes[(tail & ctx->cq_mask) << ctx->cqe_shift];
-	dst->user_data = src->user_data;
-	dst->res = src->res;
-	dst->flags = src->flags;
-	if (ctx->cqe_shift) {
-		dst->big_cqe[0] = 0;
-		dst->big_cqe[1] = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct io_uring_cqe *dst =
+			&ctx->cqes[((tail + i) & ctx->cq_mask) << ctx->cqe_shift];
+
+		dst->user_data = src[i].user_data;
+		dst->res = src[i].res;
+		dst->flags = src[i].flags;
+		if (ctx->cqe_shift) {
+			dst->big_cqe[0] = 0;
+			dst->big_cqe[1] = 0;
+		}
 	}
-	__atomic_store_n(ctx->cq_tail, tail + 1, __ATOMIC_RELEASE);
-	return true;
+	if (n)
+		__atomic_store_n(ctx->cq_tail, tail + n, __ATOMIC_RELEASE);
+	return n;
 }
 
 /* Move overflowed CQEs into the CQ while there is room; lock held. */
@@ -70,7 +79,7 @@ static void flush_overflow_locked(struct uring_ctx *ctx)
 {
 	struct cqe_overflow *o;
 
-	while ((o = ctx->overflow_head) && cq_write(ctx, &o->cqe)) {
+	while ((o = ctx->overflow_head) && cq_write(ctx, &o->cqe, 1)) {
 		ctx->overflow_head = o->next;
 		if (!ctx->overflow_head)
 			ctx->overflow_tail = NULL;
@@ -118,9 +127,10 @@ static void post_cqes(struct uring_ctx *ctx, const struct io_uring_cqe *cqes,
 	/* Earlier overflowed CQEs go first, so order is kept. */
 	if (ctx->overflow_head)
 		flush_overflow_locked(ctx);
-	for (unsigned i = 0; i < nr; i++)
-		if (ctx->overflow_head || !cq_write(ctx, &cqes[i]))
-			overflow_add(ctx, &cqes[i]);
+	/* In order: once the CQ is full the rest overflow. */
+	for (unsigned i = ctx->overflow_head ? 0 : cq_write(ctx, cqes, nr);
+	     i < nr; i++)
+		overflow_add(ctx, &cqes[i]);
 	ctx->cq_posted += nr;
 	ring_tsan_release(ctx->fd);
 	pthread_mutex_unlock(&ctx->completion_lock);
@@ -144,21 +154,14 @@ void uring_flush_deferred(struct uring_ctx *ctx)
 void uring_post_cqe(struct uring_ctx *ctx, __u64 user_data, __s32 res,
 		    __u32 cflags)
 {
-	struct io_uring_cqe *cqe, one;
+	struct io_uring_cqe one = {.user_data = user_data, .res = res,
+				   .flags = cflags};
 
 	/* Inside a submission batch, CQEs wait for its end, as in the kernel. */
-	if (uring_submitting == ctx) {
-		if (ctx->nr_defer == DEFER_CQES)
-			uring_flush_deferred(ctx);
-		cqe = &ctx->defer_cqes[ctx->nr_defer++];
-	} else {
-		cqe = &one;
-	}
-	cqe->user_data = user_data;
-	cqe->res = res;
-	cqe->flags = cflags;
-	if (cqe == &one)
-		post_cqes(ctx, cqe, 1);
+	if (uring_submitting == ctx)
+		uring_defer_cqe(ctx, user_data, res, cflags);
+	else
+		post_cqes(ctx, &one, 1);
 }
 
 void uring_inflight_add(struct uring_req *req)

@@ -439,6 +439,21 @@ static bool add_to_batch(struct uring_ctx *ctx, struct link_build *lb,
 	return true;
 }
 
+/*
+ * A NOP with no flags, options or personality passes every init check and
+ * completes with 0 whatever else its SQE holds, so it needs no request:
+ * outside a link and a drain its CQE is all there is to it.
+ */
+static bool plain_nop(struct uring_ctx *ctx, const struct link_build *lb,
+		      const struct io_uring_sqe *sqe)
+{
+	return sqe->opcode == IORING_OP_NOP && !sqe->flags && !sqe->ioprio &&
+	       !sqe->nop_flags && !sqe->personality && !lb->head &&
+	       !__atomic_load_n(&ctx->drain_head, __ATOMIC_RELAXED) &&
+	       !ctx->dying &&
+	       (!ctx->restricted || uring_sqe_allowed(ctx, IORING_OP_NOP, 0));
+}
+
 /* Which SQE the next SQ slot names, or -1 for an invalid index. */
 static long next_sqe_index(struct uring_ctx *ctx, unsigned head)
 {
@@ -468,6 +483,7 @@ int uring_submit_sqes(struct uring_ctx *ctx, unsigned to_submit)
 	uring_submitting = ctx;
 	while (submitted < to_submit) {
 		long idx = next_sqe_index(ctx, head);
+		const struct io_uring_sqe *sqe;
 		struct uring_req *req;
 		int err;
 
@@ -476,14 +492,19 @@ int uring_submit_sqes(struct uring_ctx *ctx, unsigned to_submit)
 			__atomic_fetch_add(ctx->sq_dropped, 1, __ATOMIC_RELAXED);
 			break;
 		}
+		sqe = &ctx->sqes[(size_t)idx << ctx->sqe_shift];
+		if (plain_nop(ctx, &lb, sqe)) {
+			submitted++;
+			uring_defer_cqe(ctx, sqe->user_data, 0, 0);
+			continue;
+		}
 		req = req_alloc(ctx);
 		if (!req) {
 			head--;
 			break;
 		}
 		submitted++;
-		err = req_init(ctx, req,
-			       &ctx->sqes[(size_t)idx << ctx->sqe_shift]);
+		err = req_init(ctx, req, sqe);
 		if (!add_to_batch(ctx, &lb, req, err))
 			break;
 	}

@@ -377,12 +377,26 @@ bool uring_register_op_supported(unsigned opcode);
 /* complete.c */
 void uring_post_cqe(struct uring_ctx *ctx, __u64 user_data, __s32 res,
 		    __u32 cflags);
+/* Post the CQEs the running submission batch deferred. */
+void uring_flush_deferred(struct uring_ctx *ctx);
+
+/* uring_post_cqe() from the submission batch: it posts at the batch's end. */
+static inline void uring_defer_cqe(struct uring_ctx *ctx, __u64 user_data,
+				   __s32 res, __u32 cflags)
+{
+	struct io_uring_cqe *cqe;
+
+	if (ctx->nr_defer == DEFER_CQES)
+		uring_flush_deferred(ctx);
+	cqe = &ctx->defer_cqes[ctx->nr_defer++];
+	cqe->user_data = user_data;
+	cqe->res = res;
+	cqe->flags = cflags;
+}
 void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags);
 void uring_flush_overflow(struct uring_ctx *ctx);
 void uring_req_free(struct uring_req *req);
 void uring_inflight_add(struct uring_req *req);
-/* Post the CQEs the running submission batch deferred. */
-void uring_flush_deferred(struct uring_ctx *ctx);
 /* Free the request caches (teardown). */
 void uring_req_cache_free(struct uring_ctx *ctx);
 unsigned uring_cq_ready(struct uring_ctx *ctx);
