@@ -449,7 +449,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	char self[PATH_MAX];
 	ssize_t n;
 
-	*o = (struct options){.reps = 7, .ms = 100,
+	*o = (struct options){.reps = 9, .ms = 100,
 			      .dir = "/var/tmp/anyring-bench"};
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
