@@ -140,7 +140,7 @@ struct uring_req *poll_engine_take(struct poll_engine *pe,
 				   bool (*match)(struct uring_req *, void *),
 				   void *arg)
 {
-	struct uring_req *taken, **tail, **pp = &pe->timers;
+	struct uring_req *taken, **tail, **timers;
 
 	pthread_mutex_lock(&pe->lock);
 	taken = poll_table_take(&pe->polls, match, arg);
@@ -148,19 +148,10 @@ struct uring_req *poll_engine_take(struct poll_engine *pe,
 		epoll_ctl(pe->epfd, EPOLL_CTL_DEL, (*tail)->fd, NULL);
 		uring_event_forget(*tail);
 	}
-	while (*pp) {
-		struct uring_req *req = *pp;
-
-		if (!match(req, arg)) {
-			pp = &req->next;
-			continue;
-		}
-		*pp = req->next;
-		req->next = NULL;
-		uring_event_forget(req);
-		*tail = req;
-		tail = &req->next;
-	}
+	timers = tail;
+	tail = req_list_take(&pe->timers, match, arg, tail);
+	for (; timers != tail; timers = &(*timers)->next)
+		uring_event_forget(*timers);
 	pthread_mutex_unlock(&pe->lock);
 	return taken;
 }

@@ -90,6 +90,25 @@ bool poll_table_remove(struct poll_table *t, struct uring_req *req)
 	return false;
 }
 
+struct uring_req **req_list_take(struct uring_req **list,
+				 bool (*match)(struct uring_req *, void *),
+				 void *arg, struct uring_req **tail)
+{
+	while (*list) {
+		struct uring_req *req = *list;
+
+		if (!match(req, arg)) {
+			list = &req->next;
+			continue;
+		}
+		*list = req->next;
+		req->next = NULL;
+		*tail = req;
+		tail = &req->next;
+	}
+	return tail;
+}
+
 struct uring_req *poll_table_take(struct poll_table *t,
 				  bool (*match)(struct uring_req *, void *),
 				  void *arg)
@@ -97,21 +116,11 @@ struct uring_req *poll_table_take(struct poll_table *t,
 	struct uring_req *taken = NULL, **tail = &taken;
 
 	for (unsigned b = 0; b < t->nr_buckets && t->nr; b++) {
-		struct uring_req **pp = &t->buckets[b];
+		struct uring_req **was = tail;
 
-		while (*pp) {
-			struct uring_req *req = *pp;
-
-			if (!match(req, arg)) {
-				pp = &req->next;
-				continue;
-			}
-			*pp = req->next;
-			req->next = NULL;
+		tail = req_list_take(&t->buckets[b], match, arg, tail);
+		for (; was != tail; was = &(*was)->next)
 			t->nr--;
-			*tail = req;
-			tail = &req->next;
-		}
 	}
 	return taken;
 }

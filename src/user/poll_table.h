@@ -21,6 +21,13 @@ void poll_table_insert(struct poll_table *t, struct uring_req *req);
 struct uring_req *poll_table_find(const struct poll_table *t, __u64 id);
 /* False if the request is not in the table. */
 bool poll_table_remove(struct poll_table *t, struct uring_req *req);
+/*
+ * Move the requests match() accepts from a list chained by next to *tail;
+ * returns the new tail.
+ */
+struct uring_req **req_list_take(struct uring_req **list,
+				 bool (*match)(struct uring_req *, void *),
+				 void *arg, struct uring_req **tail);
 /* Remove the requests match() accepts; they come back chained by next. */
 struct uring_req *poll_table_take(struct poll_table *t,
 				  bool (*match)(struct uring_req *, void *),
