@@ -6,8 +6,12 @@
  * descriptor (nor, on the userspace backend, thread) may outlive a ring.
  */
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "harness.h"
 
@@ -168,6 +172,133 @@ static void check_shared_ring(void)
 	io_uring_queue_exit(&sh.ring);
 }
 
+#define PIPES 64
+#define HELPERS 3
+
+static struct io_uring waited;
+static atomic_int helpers_stop;
+
+/* Wait on the ring without consuming: one such thread polls the sockets. */
+static void *extra_waiter(void *arg)
+{
+	struct io_uring_getevents_arg ga = {0};
+	struct __kernel_timespec ts = {0, 500000};
+
+	(void)arg;
+	ga.ts = (unsigned long)&ts;
+	while (!atomic_load(&helpers_stop)) {
+		int ret = io_uring_enter2((unsigned)waited.ring_fd, 0, PIPES,
+					  IORING_ENTER_GETEVENTS |
+						  IORING_ENTER_EXT_ARG,
+					  (sigset_t *)&ga, sizeof(ga));
+
+		if (ret && ret != -ETIME && ret != -EINTR)
+			return (void *)1L;
+	}
+	return NULL;
+}
+
+/*
+ * Reads wait on pipes while other threads wait on the same ring: whichever
+ * thread handles a readiness, the CQE reaches the one that consumes it.
+ */
+static void check_waiters_with_reads_armed(void)
+{
+	struct __kernel_timespec ts = {.tv_sec = 5};
+	pthread_t helpers[HELPERS];
+	int p[PIPES][2], seen[PIPES] = {0};
+	char buf[PIPES];
+
+	t_ring(&waited, 128, 0);
+	for (int i = 0; i < PIPES; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&waited);
+
+		REQUIRE_EQ(pipe(p[i]), 0);
+		io_uring_prep_read(sqe, p[i][0], &buf[i], 1, 0);
+		sqe->user_data = (__u64)i;
+	}
+	REQUIRE_EQ(io_uring_submit(&waited), PIPES);
+	atomic_store(&helpers_stop, 0);
+	for (int i = 0; i < HELPERS; i++)
+		pthread_create(&helpers[i], NULL, extra_waiter, NULL);
+	for (int i = 0; i < PIPES; i++) {
+		struct io_uring_cqe *cqe;
+
+		REQUIRE_EQ(write(p[i][1], "w", 1), 1);
+		ASSERT_EQ(io_uring_wait_cqe_timeout(&waited, &cqe, &ts), 0);
+		if (cqe->user_data < PIPES && cqe->res == 1)
+			seen[cqe->user_data]++;
+		io_uring_cqe_seen(&waited, cqe);
+	}
+	atomic_store(&helpers_stop, 1);
+	for (int i = 0; i < HELPERS; i++) {
+		void *ret;
+
+		pthread_join(helpers[i], &ret);
+		ASSERT_EQ((long)ret, 0);
+	}
+	for (int i = 0; i < PIPES; i++) {
+		ASSERT_EQ(seen[i], 1);
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+	io_uring_queue_exit(&waited);
+}
+
+/* Open the FIFO for writing once the worker's open waits in it. */
+static void *fifo_writer(void *path)
+{
+	struct timespec later = {0, 5000000};
+	int fd;
+
+	/* Later than the waiter's spin, so it is asleep polling by then. */
+	nanosleep(&later, NULL);
+	while ((fd = open(path, O_WRONLY | O_NONBLOCK)) < 0)
+		;
+	return (void *)(long)fd;
+}
+
+/*
+ * A waiter polling for an armed read is woken by a CQE a worker posts: an
+ * open of a FIFO finishes in a worker while the pipe read stays armed.
+ */
+static void check_worker_wakes_polling_waiter(void)
+{
+	char dir[] = "/tmp/anyring-stress-XXXXXX", fifo[64], never;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	pthread_t writer;
+	void *wfd;
+	int p[2];
+
+	REQUIRE_EQ(mkdtemp(dir) != NULL, 1);
+	snprintf(fifo, sizeof(fifo), "%s/f", dir);
+	REQUIRE_EQ(mkfifo(fifo, 0600), 0);
+	t_ring(&ring, 8, 0);
+	REQUIRE_EQ(pipe(p), 0);
+	io_uring_prep_read(io_uring_get_sqe(&ring), p[0], &never, 1, 0);
+	sqe = io_uring_get_sqe(&ring);
+	/* O_CREAT: always run by a worker, where it waits for a writer. */
+	io_uring_prep_openat(sqe, AT_FDCWD, fifo, O_RDONLY | O_CREAT, 0600);
+	sqe->user_data = 2;
+	REQUIRE_EQ(io_uring_submit(&ring), 2);
+	pthread_create(&writer, NULL, fifo_writer, fifo);
+	/* No timeout: a lost wake-up must hang here, not pass late. */
+	ASSERT_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
+	ASSERT_EQ(cqe->user_data, 2);
+	ASSERT_TRUE(cqe->res >= 0);
+	close(cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	pthread_join(writer, &wfd);
+	close((int)(long)wfd);
+	io_uring_queue_exit(&ring);
+	close(p[0]);
+	close(p[1]);
+	unlink(fifo);
+	rmdir(dir);
+}
+
 /* Tear rings down with reads, polls, timeouts and async work pending. */
 static void check_teardown(void)
 {
@@ -226,6 +357,8 @@ int main(int argc, char **argv)
 		ASSERT_EQ((long)failures, 0);
 	}
 	check_shared_ring();
+	check_waiters_with_reads_armed();
+	check_worker_wakes_polling_waiter();
 	check_teardown();
 	close(file_fd);
 	return t_done();
