@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Stress: many rings on many threads, one ring shared by several
- * submitters and a reaper, and rings torn down with requests in flight.
+ * submitters and a reaper, several waiters on one ring with reads armed,
+ * and rings torn down with requests in flight.
  * Every CQE must arrive exactly once with its expected result, and no
  * descriptor (nor, on the userspace backend, thread) may outlive a ring.
  */
