@@ -214,6 +214,14 @@ static bool wake_sleeper(struct iowq_class *c)
 	return true;
 }
 
+/* Every sleeping worker of both classes; caller holds wq->lock. */
+static void wake_all_sleepers(struct iowq *wq)
+{
+	for (int i = 0; i < 2; i++)
+		while (wake_sleeper(&wq->cls[i]))
+			;
+}
+
 /* Workers of the class running requests that are not about to block. */
 static unsigned nr_running(const struct iowq_class *c)
 {
@@ -435,10 +443,7 @@ void iowq_set_affinity(struct iowq *wq, const cpu_set_t *set)
 	wq->affinity = *set;
 	wq->aff_gen++;
 	/* Sleeping workers wake up, move, and wait again. */
-	while (wake_sleeper(&wq->cls[0]))
-		;
-	while (wake_sleeper(&wq->cls[1]))
-		;
+	wake_all_sleepers(wq);
 	pthread_mutex_unlock(&wq->lock);
 }
 
@@ -461,10 +466,7 @@ void iowq_destroy(struct iowq *wq)
 		return;
 	pthread_mutex_lock(&wq->lock);
 	__atomic_store_n(&wq->stopping, true, __ATOMIC_RELAXED);
-	while (wake_sleeper(&wq->cls[0]))
-		;
-	while (wake_sleeper(&wq->cls[1]))
-		;
+	wake_all_sleepers(wq);
 	while (wq->cls[0].nr_workers || wq->cls[1].nr_workers)
 		pthread_cond_wait(&wq->gone, &wq->lock);
 	reap_exited(wq);

@@ -48,7 +48,7 @@ struct poll_engine {
 	int waiter_epfd, cqwake_fd;
 	pthread_cond_t unpark;
 	bool waiter_polling;
-	bool engine_polling; /* in epoll_wait, must be kicked out */
+	bool engine_polling; /* in its poll round: a waiter kicks it out */
 	bool engine_parked;
 };
 
@@ -282,6 +282,7 @@ static bool engine_turn(struct poll_engine *pe)
 	bool stop;
 
 	pthread_mutex_lock(&pe->lock);
+	pe->engine_polling = false;
 	while (pe->waiter_polling && !pe->stop) {
 		pe->engine_parked = true;
 		pthread_cond_wait(&pe->unpark, &pe->lock);
@@ -304,9 +305,6 @@ static void *engine_main(void *p)
 		struct timespec rel;
 
 		poll_once(pe, poll_timeout(pe, NULL, &rel));
-		pthread_mutex_lock(&pe->lock);
-		pe->engine_polling = false;
-		pthread_mutex_unlock(&pe->lock);
 	}
 	return NULL;
 }
