@@ -593,12 +593,95 @@ static void multishot(struct diff_ctx *c)
 	DIFF_WAIT(c, 1);
 }
 
+/* Queue a recv of up to 16 bytes on fixed file slot. */
+static void fixed_recv(struct diff_ctx *c, __u64 user_data, int slot)
+{
+	struct io_uring_sqe *s = diff_sqe(c, user_data);
+
+	io_uring_prep_recv(s, slot, c->buf + 16 * (user_data % 16), 16, 0);
+	s->flags |= IOSQE_FIXED_FILE;
+}
+
+/*
+ * Several requests waiting on one fixed file at once, on datagram sockets
+ * so each recv takes one message whichever wakes first: cancelled, left
+ * behind by a slot update and by unregistering, and next to a multishot
+ * poll on the same slot.
+ */
+static void fixed_files_waiting(struct diff_ctx *c)
+{
+	struct io_uring_sqe *s;
+	int a[2], b[2], fds[2];
+
+	REQUIRE_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, a), 0);
+	REQUIRE_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, b), 0);
+	fds[0] = a[1];
+	fds[1] = b[1];
+	diff_ret(c, io_uring_register_files(&c->ring, fds, 2), __LINE__);
+	fixed_recv(c, 1, 0);
+	fixed_recv(c, 2, 0);
+	s = diff_sqe(c, 3);
+	io_uring_prep_poll_add(s, 0, POLLIN);
+	s->flags |= IOSQE_FIXED_FILE;
+	DIFF_SUBMIT(c);
+	DIFF_REAP(c);
+	REQUIRE_EQ(write(a[0], "hello", 5), 5);
+	REQUIRE_EQ(write(a[0], "world", 5), 5);
+	DIFF_WAIT_SORTED(c, 3);
+	/* A cancelled waiter leaves the file usable for the next one. */
+	fixed_recv(c, 4, 0);
+	DIFF_SUBMIT(c);
+	s = diff_sqe(c, 5);
+	io_uring_prep_cancel64(s, 4, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 2);
+	fixed_recv(c, 6, 0);
+	DIFF_SUBMIT(c);
+	REQUIRE_EQ(write(a[0], "again", 5), 5);
+	DIFF_WAIT(c, 1);
+	/* The slot moves on to b[1]; the waiting recv keeps a[1]. */
+	fixed_recv(c, 7, 0);
+	DIFF_SUBMIT(c);
+	diff_ret(c, io_uring_register_files_update(&c->ring, 0, &b[1], 1),
+		 __LINE__);
+	fixed_recv(c, 8, 0);
+	DIFF_SUBMIT(c);
+	REQUIRE_EQ(write(b[0], "to-b", 4), 4);
+	DIFF_WAIT(c, 1);
+	REQUIRE_EQ(write(a[0], "to-a", 4), 4);
+	DIFF_WAIT(c, 1);
+	/* A multishot poll and a recv on the same slot. */
+	s = diff_sqe(c, 9);
+	io_uring_prep_poll_multishot(s, 1, POLLIN);
+	s->flags |= IOSQE_FIXED_FILE;
+	fixed_recv(c, 10, 1);
+	DIFF_SUBMIT(c);
+	DIFF_REAP(c);
+	REQUIRE_EQ(write(b[0], "both", 4), 4);
+	DIFF_WAIT_SORTED(c, 2);
+	s = diff_sqe(c, 11);
+	io_uring_prep_poll_remove(s, 9);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 2);
+	/* Unregistered with a recv waiting: the recv still has its file. */
+	fixed_recv(c, 12, 1);
+	DIFF_SUBMIT(c);
+	diff_ret(c, io_uring_unregister_files(&c->ring), __LINE__);
+	REQUIRE_EQ(write(b[0], "last", 4), 4);
+	DIFF_WAIT(c, 1);
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+}
+
 static const struct diff_scenario scenarios[] = {
 	{"multishot accept and recv", 0, 0, multishot, 0},
 	{"reads and writes", 0, 0, reads_writes, 0},
 	{"file operations", 0, 0, file_ops, 0},
 	{"path operations", 0, 0, path_ops, 0},
 	{"sockets", 0, 0, sockets, 0},
+	{"fixed files waiting together", 0, 0, fixed_files_waiting, 0},
 	{"splice, tee, provided buffers", 0, 0, splice_tee_buffers, 0},
 	{"msg_ring", 0, 0, msg_ring, 0},
 	{"buffer rings", 0, 0, buffer_rings, 0},

@@ -2,7 +2,8 @@
 /*
  * Stress: many rings on many threads, one ring shared by several
  * submitters and a reaper, several waiters on one ring with reads armed,
- * and rings torn down with requests in flight.
+ * recvs on fixed sockets re-armed against a writer, and rings torn down
+ * with requests in flight.
  * Every CQE must arrive exactly once with its expected result, and no
  * descriptor (nor, on the userspace backend, thread) may outlive a ring.
  */
@@ -13,6 +14,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 
 #include "harness.h"
 
@@ -246,6 +248,93 @@ static void check_waiters_with_reads_armed(void)
 	io_uring_queue_exit(&waited);
 }
 
+#define CONNS 8
+#define BYTES_PER_CONN 2000
+
+static int conn_peer[CONNS];
+
+/* Bytes to every connection in turn, racing the reader's re-arming. */
+static void *byte_writer(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < CONNS * BYTES_PER_CONN; i++) {
+		if (write(conn_peer[i % CONNS], "b", 1) != 1)
+			return (void *)1L;
+		if (!(i % 64))
+			sched_yield();
+	}
+	return NULL;
+}
+
+static void recv_one(struct io_uring *ring, int slot, char *buf)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	io_uring_prep_recv(sqe, slot, buf, 1, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->user_data = (__u64)slot;
+	REQUIRE_EQ(io_uring_submit(ring), 1);
+}
+
+/*
+ * One-byte recvs on fixed sockets, each re-armed as it completes, while
+ * another thread writes and others wait on the ring (so readiness is
+ * handled while recvs are being tried): a readiness that comes between a
+ * recv's attempt and its wait must not be lost (every byte arrives, none
+ * waits forever).
+ */
+static void check_fixed_recvs_rearmed(void)
+{
+	struct __kernel_timespec ts = {.tv_sec = 5};
+	int ends[CONNS], pair[2], got[CONNS] = {0}, total = 0;
+	pthread_t writer, helpers[HELPERS];
+	char buf[CONNS];
+	void *ret;
+
+	t_ring(&waited, 2 * CONNS, 0);
+	for (int i = 0; i < CONNS; i++) {
+		REQUIRE_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+		conn_peer[i] = pair[0];
+		ends[i] = pair[1];
+	}
+	REQUIRE_EQ(io_uring_register_files(&waited, ends, CONNS), 0);
+	for (int i = 0; i < CONNS; i++)
+		recv_one(&waited, i, &buf[i]);
+	atomic_store(&helpers_stop, 0);
+	for (int i = 0; i < HELPERS; i++)
+		pthread_create(&helpers[i], NULL, extra_waiter, NULL);
+	pthread_create(&writer, NULL, byte_writer, NULL);
+	while (total < CONNS * BYTES_PER_CONN) {
+		struct io_uring_cqe *cqe;
+		int slot;
+
+		if (io_uring_wait_cqe_timeout(&waited, &cqe, &ts)) {
+			ASSERT_EQ(total, CONNS * BYTES_PER_CONN);
+			break;
+		}
+		slot = (int)cqe->user_data;
+		ASSERT_EQ(cqe->res, 1);
+		io_uring_cqe_seen(&waited, cqe);
+		got[slot]++;
+		total++;
+		if (got[slot] < BYTES_PER_CONN)
+			recv_one(&waited, slot, &buf[slot]);
+	}
+	atomic_store(&helpers_stop, 1);
+	for (int i = 0; i < HELPERS; i++) {
+		pthread_join(helpers[i], &ret);
+		ASSERT_EQ((long)ret, 0);
+	}
+	pthread_join(writer, &ret);
+	ASSERT_EQ((long)ret, 0);
+	for (int i = 0; i < CONNS; i++) {
+		ASSERT_EQ(got[i], BYTES_PER_CONN);
+		close(conn_peer[i]);
+		close(ends[i]);
+	}
+	io_uring_queue_exit(&waited);
+}
+
 /* Open the FIFO for writing once the worker's open waits in it. */
 static void *fifo_writer(void *path)
 {
@@ -359,6 +448,7 @@ int main(int argc, char **argv)
 	}
 	check_shared_ring();
 	check_waiters_with_reads_armed();
+	check_fixed_recvs_rearmed();
 	check_worker_wakes_polling_waiter();
 	check_teardown();
 	close(file_fd);

@@ -8,7 +8,7 @@
  */
 #include "user.h"
 
-void uring_event_post(struct uring_req *req, bool timer, unsigned revents)
+void uring_event_queue(struct uring_req *req, bool timer, unsigned revents)
 {
 	struct uring_ctx *ctx = req->ctx;
 
@@ -27,6 +27,13 @@ void uring_event_post(struct uring_req *req, bool timer, unsigned revents)
 	}
 	atomic_store(&ctx->events_pending, true);
 	pthread_mutex_unlock(&ctx->event_lock);
+}
+
+void uring_event_post(struct uring_req *req, bool timer, unsigned revents)
+{
+	struct uring_ctx *ctx = req->ctx;
+
+	uring_event_queue(req, timer, revents);
 	uring_events_try_run(ctx);
 }
 

@@ -56,8 +56,11 @@ enum issue_result uring_poll_add_issue(struct uring_req *req, unsigned flags)
 
 void uring_poll_ready(struct uring_req *req, unsigned revents)
 {
-	if (req->opcode != IORING_OP_POLL_ADD) {
-		/* A request waiting to retry its non-blocking attempt. */
+	/*
+	 * A request waiting to retry its non-blocking attempt, or one whose
+	 * file changed while it armed (no events): a poll then looks again.
+	 */
+	if (req->opcode != IORING_OP_POLL_ADD || !revents) {
 		uring_req_issue(req, ISSUE_NONBLOCK);
 		return;
 	}

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The poll engine: one thread per ring that waits, with epoll, for the
- * files requests are blocked on, and for the ring's timers. Each armed
+ * files requests are blocked on, and for the ring's timers. An armed
  * request has its own epoll entry (on the request's own dup of the fd),
  * one-shot for retries and edge-triggered for multishot polls, so wakeups
- * behave like the kernel's poll wait queues.
+ * behave like the kernel's poll wait queues; a wait on a fixed file uses
+ * the file's standing entry instead (poll_watch.h).
  *
  * Requests are named to epoll by an id, never by pointer: a request
  * cancelled while an event for it is in flight is simply not found.
@@ -12,24 +13,26 @@
  * A thread waiting for CQEs takes the engine's place while it waits: it
  * polls the epoll set itself, so a readiness that completes its request
  * wakes it directly rather than the engine thread, which would then have
- * to wake it. The engine thread parks meanwhile and resumes when the
- * waiter leaves, so requests still progress when nobody waits.
+ * to wake it. The engine thread parks meanwhile, and resumes once no
+ * waiter has come for a grace period, so requests still progress when
+ * nobody waits.
  */
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include "kernel/syscall.h"
 #include "poll_table.h"
+#include "poll_watch.h"
 #include "user.h"
 
 #define WAKE_ID 0
-/* In a polling waiter's own set: the engine's set, and a posted CQE. */
-#define ENGINE_SET_ID 1
-#define CQWAKE_ID 2
 #define MAX_EVENTS 64
+/* How long the engine stays parked after a waiter's turn (see engine_turn). */
+#define PARK_GRACE_NS 1000000L
 
 struct poll_engine {
 	struct uring_ctx *ctx;
@@ -38,16 +41,18 @@ struct poll_engine {
 	int epfd, wake_fd;
 	__u64 next_id;
 	struct poll_table polls;  /* armed, by id */
+	struct poll_watches watches; /* fixed files' standing entries */
 	struct uring_req *timers; /* by deadline, earliest first */
 	bool stop;
 	/*
-	 * Who polls: the engine thread, or a waiter in its place. The waiter
-	 * sleeps on its own set, holding the engine's set and cqwake_fd, so
-	 * no wake-up meant for it can go to the engine thread instead.
+	 * Who polls: the engine thread, or a waiter in its place, never both,
+	 * so the wake-up eventfd (a kick, or a CQE posted for the waiter)
+	 * always reaches the thread it is meant for.
 	 */
-	int waiter_epfd, cqwake_fd;
-	pthread_cond_t unpark;
+	pthread_cond_t unpark;   /* the engine, parked */
+	pthread_cond_t handover; /* a waiter, until the engine stops polling */
 	bool waiter_polling;
+	unsigned waiter_turns, turns_seen; /* turns taken; as the engine saw */
 	bool engine_polling; /* in its poll round: a waiter kicks it out */
 	bool engine_parked;
 };
@@ -76,34 +81,77 @@ static bool unlink_req(struct uring_req **list, struct uring_req *req)
 	return false;
 }
 
+/* Its own epoll entry for req; 0 or an errno. The caller locks. */
+static int arm_own_entry(struct poll_engine *pe, struct uring_req *req)
+{
+	struct epoll_event ev = {.events = req->poll_mask,
+				 .data.u64 = req->poll_id};
+
+	ev.events |= req->poll_multishot ? EPOLLET : EPOLLONESHOT;
+	return epoll_ctl(pe->epfd, EPOLL_CTL_ADD, req->fd, &ev) ? errno : 0;
+}
+
+/*
+ * Wait on a standing entry: 0, an errno, or -1 to try again now. A
+ * multishot poll reports the state it finds, as an entry of its own would
+ * when added.
+ */
+static int arm_watched(struct poll_engine *pe, struct uring_req *req)
+{
+	int ret = poll_watch_wait(&pe->watches, pe->epfd, req);
+	struct pollfd now = {.fd = req->fd, .events = (short)req->poll_mask};
+
+	if (!ret && req->poll_multishot && poll(&now, 1, 0) > 0 &&
+	    (now.revents & (short)req->poll_mask))
+		uring_event_queue(req, false, (unsigned)now.revents);
+	return ret > 0 ? -1 : -ret;
+}
+
 void poll_engine_arm(struct poll_engine *pe, struct uring_req *req)
 {
-	struct epoll_event ev = {0};
+	struct uring_ctx *ctx = req->ctx;
+	int err;
 
 	if (req->ctx->dying) {
 		uring_req_complete(req, -ECANCELED, 0);
 		return;
 	}
-	ev.events = req->poll_mask;
-	ev.events |= req->poll_multishot ? EPOLLET : EPOLLONESHOT;
 	pthread_mutex_lock(&pe->lock);
 	req->poll_id = ++pe->next_id;
-	ev.data.u64 = req->poll_id;
 	poll_table_insert(&pe->polls, req);
-	if (epoll_ctl(pe->epfd, EPOLL_CTL_ADD, req->fd, &ev)) {
-		int err = errno;
-
-		poll_table_remove(&pe->polls, req);
+	err = poll_watch_applies(req) ? arm_watched(pe, req)
+				      : arm_own_entry(pe, req);
+	if (!err) {
 		pthread_mutex_unlock(&pe->lock);
-		/* Not pollable after all (or gone): finish it the blocking way. */
-		if (err == EPERM && !req->poll_multishot &&
-		    req->opcode != IORING_OP_POLL_ADD)
-			iowq_enqueue(req->ctx->wq, req, true);
-		else
-			uring_req_complete(req, err == EBADF ? -EBADF : -err, 0);
+		uring_events_try_run(ctx);
 		return;
 	}
+	poll_table_remove(&pe->polls, req);
 	pthread_mutex_unlock(&pe->lock);
+	if (err < 0) {
+		/* Its file changed after it tried: it tries again. */
+		uring_event_post(req, false, 0);
+	} else if (err == EPERM && !req->poll_multishot &&
+		   req->opcode != IORING_OP_POLL_ADD) {
+		/* Not pollable after all: finish it the blocking way. */
+		iowq_enqueue(req->ctx->wq, req, true);
+	} else {
+		uring_req_complete(req, -err, 0);
+	}
+}
+
+void poll_engine_unwatch(struct poll_engine *pe, struct rsrc_node *node)
+{
+	pthread_mutex_lock(&pe->lock);
+	poll_watch_release(&pe->watches, pe->epfd, node);
+	pthread_mutex_unlock(&pe->lock);
+}
+
+/* Take an armed request out of epoll's sight. The caller locks. */
+static void disarm(struct poll_engine *pe, struct uring_req *req)
+{
+	if (!poll_watch_unlink(&pe->watches, req))
+		epoll_ctl(pe->epfd, EPOLL_CTL_DEL, req->fd, NULL);
 }
 
 void poll_engine_add_timer(struct poll_engine *pe, struct uring_req *req)
@@ -116,6 +164,9 @@ void poll_engine_add_timer(struct poll_engine *pe, struct uring_req *req)
 			break;
 	req->next = *pp;
 	*pp = req;
+	/* A parked engine recomputes when its park ends. */
+	if (pe->engine_parked && pe->timers == req)
+		pthread_cond_signal(&pe->unpark);
 	pthread_mutex_unlock(&pe->lock);
 	poll_engine_kick(pe);
 }
@@ -128,7 +179,7 @@ bool poll_engine_remove(struct poll_engine *pe, struct uring_req *req)
 	found = unlink_req(&pe->timers, req);
 	if (!found && poll_table_remove(&pe->polls, req)) {
 		found = true;
-		epoll_ctl(pe->epfd, EPOLL_CTL_DEL, req->fd, NULL);
+		disarm(pe, req);
 	}
 	pthread_mutex_unlock(&pe->lock);
 	if (found)
@@ -145,7 +196,7 @@ struct uring_req *poll_engine_take(struct poll_engine *pe,
 	pthread_mutex_lock(&pe->lock);
 	taken = poll_table_take(&pe->polls, match, arg);
 	for (tail = &taken; *tail; tail = &(*tail)->next) {
-		epoll_ctl(pe->epfd, EPOLL_CTL_DEL, (*tail)->fd, NULL);
+		disarm(pe, *tail);
 		uring_event_forget(*tail);
 	}
 	timers = tail;
@@ -156,26 +207,37 @@ struct uring_req *poll_engine_take(struct poll_engine *pe,
 	return taken;
 }
 
+/* A request woken by a watch: queued while the engine's lock holds it. */
+static void watch_wake(struct uring_req *req, unsigned events, void *arg)
+{
+	struct poll_engine *pe = arg;
+
+	if (!req->poll_multishot)
+		poll_table_remove(&pe->polls, req);
+	uring_event_queue(req, false, events);
+}
+
+/*
+ * Events are queued under the engine's lock: a multishot poll stays armed,
+ * and a cancel that took it once the lock was free could free it first.
+ */
 static void handle_event(struct poll_engine *pe, const struct epoll_event *ev)
 {
 	struct uring_req *req;
 
 	pthread_mutex_lock(&pe->lock);
-	req = poll_table_find(&pe->polls, ev->data.u64);
-	if (!req) {
-		pthread_mutex_unlock(&pe->lock);
-		return;
+	if (ev->data.u64 & POLL_WATCH_TAG) {
+		poll_watch_event(&pe->watches, ev->data.u64, ev->events,
+				 watch_wake, pe);
+	} else if ((req = poll_table_find(&pe->polls, ev->data.u64))) {
+		if (!req->poll_multishot) {
+			poll_table_remove(&pe->polls, req);
+			epoll_ctl(pe->epfd, EPOLL_CTL_DEL, req->fd, NULL);
+		}
+		uring_event_queue(req, false, ev->events);
 	}
-	if (req->poll_multishot) {
-		/* Stays armed: a cancel unqueues the event it takes with it. */
-		pthread_mutex_unlock(&pe->lock);
-		uring_event_post(req, false, ev->events);
-		return;
-	}
-	poll_table_remove(&pe->polls, req);
-	epoll_ctl(pe->epfd, EPOLL_CTL_DEL, req->fd, NULL);
 	pthread_mutex_unlock(&pe->lock);
-	uring_event_post(req, false, ev->events);
+	uring_events_try_run(pe->ctx);
 }
 
 /* Fire every expired timer; returns the next deadline, if any. */
@@ -260,32 +322,53 @@ static int poll_once(struct poll_engine *pe, const struct timespec *timeout)
 	return n;
 }
 
-/* A waiter's sleep: until the engine's set has events or a CQE comes. */
-static int waiter_poll(struct poll_engine *pe, const struct timespec *timeout)
+/* When the engine's park ends: the grace period, or an earlier timer. */
+static void park_deadline(const struct poll_engine *pe, struct timespec *until)
 {
-	static const struct timespec now = {0, 0};
-	struct epoll_event events[2];
-	int n = (int)epoll_wait_for(pe->waiter_epfd, events, 2, timeout);
-
-	for (int i = 0; i < n; i++) {
-		if (events[i].data.u64 == CQWAKE_ID)
-			drain(pe->cqwake_fd);
-		else
-			poll_once(pe, &now);
+	clock_gettime(CLOCK_MONOTONIC, until);
+	until->tv_nsec += PARK_GRACE_NS;
+	if (until->tv_nsec >= 1000000000L) {
+		until->tv_sec++;
+		until->tv_nsec -= 1000000000L;
 	}
-	return n;
+	if (pe->timers && uring_timespec_cmp(&pe->timers->deadline, until) < 0)
+		*until = pe->timers->deadline;
 }
 
-/* Park while a waiter polls; false once the engine is to stop. */
+static bool timer_due(const struct poll_engine *pe)
+{
+	struct timespec now;
+
+	if (!pe->timers)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return uring_timespec_cmp(&now, &pe->timers->deadline) >= 0;
+}
+
+/*
+ * Park while a waiter polls, and until a grace period passes with no
+ * waiter taking a turn: a thread that leaves its wait usually comes back
+ * within microseconds, and resuming the engine only to park it again
+ * would cost two context switches each time. A timer that falls due ends
+ * the park. False once the engine is to stop.
+ */
 static bool engine_turn(struct poll_engine *pe)
 {
+	struct timespec until;
 	bool stop;
 
 	pthread_mutex_lock(&pe->lock);
+	/* Out of its poll round: a waiter waiting for the turn takes it. */
 	pe->engine_polling = false;
-	while (pe->waiter_polling && !pe->stop) {
+	pthread_cond_broadcast(&pe->handover);
+	/* A polling waiter runs the timers itself. */
+	while (!pe->stop &&
+	       (pe->waiter_polling ||
+		(pe->waiter_turns != pe->turns_seen && !timer_due(pe)))) {
+		pe->turns_seen = pe->waiter_turns;
 		pe->engine_parked = true;
-		pthread_cond_wait(&pe->unpark, &pe->lock);
+		park_deadline(pe, &until);
+		pthread_cond_timedwait(&pe->unpark, &pe->lock, &until);
 	}
 	pe->engine_parked = false;
 	stop = pe->stop;
@@ -312,8 +395,6 @@ static void *engine_main(void *p)
 /* Take the engine's place; false if another waiter has it or it is idle. */
 static bool waiter_take_turn(struct poll_engine *pe)
 {
-	bool kick;
-
 	/*
 	 * A kernel ring's task work interrupts epoll waits with an EINTR that
 	 * looks like a signal's: a process with kernel rings sleeps on the
@@ -327,20 +408,22 @@ static bool waiter_take_turn(struct poll_engine *pe)
 		return false;
 	}
 	pe->waiter_polling = true;
-	kick = pe->engine_polling;
-	pthread_mutex_unlock(&pe->lock);
-	/* The engine leaves its epoll wait and parks. */
-	if (kick)
+	pe->waiter_turns++;
+	/* The engine leaves its epoll wait and parks; then the set is ours. */
+	if (pe->engine_polling) {
 		poll_engine_kick(pe);
+		while (pe->engine_polling)
+			pthread_cond_wait(&pe->handover, &pe->lock);
+	}
+	pthread_mutex_unlock(&pe->lock);
 	return true;
 }
 
 static void waiter_end_turn(struct poll_engine *pe)
 {
 	pthread_mutex_lock(&pe->lock);
+	/* The engine resumes after its grace period, if nobody comes back. */
 	pe->waiter_polling = false;
-	if (pe->engine_parked)
-		pthread_cond_signal(&pe->unpark);
 	pthread_mutex_unlock(&pe->lock);
 }
 
@@ -360,7 +443,7 @@ int poll_engine_wait(struct poll_engine *pe, unsigned seen,
 	timeout = poll_timeout(pe, deadline, &rel);
 	/* Like the kernel's wait, a signal ends it, restartable or not. */
 	if (atomic_load(&ctx->cq_events) == seen &&
-	    waiter_poll(pe, timeout) == -EINTR)
+	    poll_once(pe, timeout) == -EINTR)
 		ret = -EINTR;
 	atomic_fetch_sub(&ctx->cq_poll_waiters, 1);
 	polling_here = NULL;
@@ -370,47 +453,46 @@ int poll_engine_wait(struct poll_engine *pe, unsigned seen,
 
 void poll_engine_wake_waiter(struct poll_engine *pe)
 {
-	__u64 one = 1;
-
 	/* A CQE posted by the polling waiter itself needs no wake-up. */
-	if (polling_here == pe)
-		return;
-	if (write(pe->cqwake_fd, &one, sizeof(one)) < 0) {
-		/* The counter is saturated: the waiter wakes anyway. */
-	}
+	if (polling_here != pe)
+		poll_engine_kick(pe);
+}
+
+static void engine_free(struct poll_engine *pe)
+{
+	if (pe->epfd >= 0)
+		close(pe->epfd);
+	if (pe->wake_fd >= 0)
+		close(pe->wake_fd);
+	poll_table_free(&pe->polls);
+	poll_watch_free(&pe->watches);
+	pthread_cond_destroy(&pe->unpark);
+	pthread_cond_destroy(&pe->handover);
+	pthread_mutex_destroy(&pe->lock);
+	free(pe);
 }
 
 struct poll_engine *poll_engine_create(struct uring_ctx *ctx)
 {
 	struct poll_engine *pe = calloc(1, sizeof(*pe));
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = WAKE_ID};
-	struct epoll_event set = {.events = EPOLLIN, .data.u64 = ENGINE_SET_ID};
-	struct epoll_event cq = {.events = EPOLLIN, .data.u64 = CQWAKE_ID};
+	pthread_condattr_t attr;
 
 	if (!pe)
 		return NULL;
 	pe->ctx = ctx;
 	pthread_mutex_init(&pe->lock, NULL);
-	pthread_cond_init(&pe->unpark, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&pe->unpark, &attr);
+	pthread_condattr_destroy(&attr);
+	pthread_cond_init(&pe->handover, NULL);
 	pe->epfd = epoll_create1(EPOLL_CLOEXEC);
-	pe->waiter_epfd = epoll_create1(EPOLL_CLOEXEC);
 	pe->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	pe->cqwake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (pe->epfd < 0 || pe->waiter_epfd < 0 || pe->wake_fd < 0 ||
-	    pe->cqwake_fd < 0 || poll_table_init(&pe->polls) ||
+	if (pe->epfd < 0 || pe->wake_fd < 0 || poll_table_init(&pe->polls) ||
 	    epoll_ctl(pe->epfd, EPOLL_CTL_ADD, pe->wake_fd, &ev) ||
-	    epoll_ctl(pe->waiter_epfd, EPOLL_CTL_ADD, pe->epfd, &set) ||
-	    epoll_ctl(pe->waiter_epfd, EPOLL_CTL_ADD, pe->cqwake_fd, &cq) ||
 	    pthread_create(&pe->thread, NULL, engine_main, pe)) {
-		int fds[] = {pe->epfd, pe->waiter_epfd, pe->wake_fd,
-			     pe->cqwake_fd};
-
-		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-			if (fds[i] >= 0)
-				close(fds[i]);
-		poll_table_free(&pe->polls);
-		pthread_cond_destroy(&pe->unpark);
-		free(pe);
+		engine_free(pe);
 		return NULL;
 	}
 	return pe;
@@ -447,12 +529,5 @@ void poll_engine_destroy(struct poll_engine *pe)
 		uring_req_complete(req, -ECANCELED, 0);
 		req = next;
 	}
-	poll_table_free(&pe->polls);
-	close(pe->epfd);
-	close(pe->waiter_epfd);
-	close(pe->wake_fd);
-	close(pe->cqwake_fd);
-	pthread_cond_destroy(&pe->unpark);
-	pthread_mutex_destroy(&pe->lock);
-	free(pe);
+	engine_free(pe);
 }

@@ -38,6 +38,9 @@ void rsrc_node_put(struct rsrc_node *node)
 	if (node->tag)
 		uring_post_cqe(node->ctx, node->tag, 0, 0);
 	if (node->type == RSRC_FILE) {
+		/* Read after the last put's acquire: no arm can race us. */
+		if (node->watch && node->ctx->poll)
+			poll_engine_unwatch(node->ctx->poll, node);
 		kernel_close(node->fd);
 	} else if (atomic_fetch_sub(&node->buf->refs, 1) == 1) {
 		rsrc_unaccount_pages(node->buf->pages);

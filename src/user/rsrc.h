@@ -28,8 +28,16 @@ struct rsrc_node {
 	enum rsrc_type type;
 	__u64 tag;
 	struct uring_ctx *ctx;
-	int fd;              /* RSRC_FILE: our own descriptor for the file */
-	struct rsrc_buf *buf; /* RSRC_BUFFER */
+	union {
+		struct { /* RSRC_FILE */
+			int fd; /* our own descriptor for the file */
+			/* Its standing epoll entry: slot + 1, 0 if none. */
+			unsigned watch;
+			/* Bumped by each event on that entry (poll_watch.h). */
+			atomic_uint poll_seq;
+		};
+		struct rsrc_buf *buf; /* RSRC_BUFFER */
+	};
 };
 
 /* Whether the kernel could pin [start, start + len) for writing. */

@@ -262,6 +262,10 @@ void uring_req_issue(struct uring_req *req, unsigned flags)
 	 */
 	if (op->queues_itself)
 		uring_inflight_add(req);
+	/* Before the attempt: a readiness after it must not go unseen. */
+	if (req->file_node)
+		req->watch_seq = atomic_load_explicit(&req->file_node->poll_seq,
+						      memory_order_acquire);
 	switch (issue_with_creds(req, op, flags)) {
 	case ISSUE_DONE:
 		uring_req_complete(req, req->res, req->cflags);

@@ -113,6 +113,10 @@ struct uring_req {
 	unsigned poll_mask;   /* events a poll retry waits for */
 	bool poll_multishot;  /* POLL_ADD multishot: stays armed */
 	__u64 poll_id;        /* the engine's handle while armed */
+	/* Waiting on its fixed file's standing entry (poll_watch.h). */
+	bool poll_watched;
+	unsigned watch_seq;   /* the file's poll_seq before the attempt */
+	struct uring_req *watch_next;
 	struct timespec deadline;
 	clockid_t clock;
 	unsigned timeout_count, timeout_target_seq;
@@ -459,6 +463,8 @@ struct poll_engine *poll_engine_create(struct uring_ctx *ctx);
 void poll_engine_destroy(struct poll_engine *pe);
 /* Wait for req->poll_mask on req->fd, then issue again (nonblocking). */
 void poll_engine_arm(struct poll_engine *pe, struct uring_req *req);
+/* A fixed file's node is going: drop its standing epoll entry. */
+void poll_engine_unwatch(struct poll_engine *pe, struct rsrc_node *node);
 /* Complete req with -ETIME (or its op's timeout action) at its deadline. */
 void poll_engine_add_timer(struct poll_engine *pe, struct uring_req *req);
 /* Timer expiry and poll readiness, run as task work (see events.c). */
@@ -467,6 +473,12 @@ void uring_poll_ready(struct uring_req *req, unsigned revents);
 
 /* events.c */
 void uring_event_post(struct uring_req *req, bool timer, unsigned revents);
+/*
+ * Queue the event without running it: for callers holding the engine's
+ * lock (a request still armed cannot be cancelled and freed meanwhile),
+ * which call uring_events_try_run() once they have let go.
+ */
+void uring_event_queue(struct uring_req *req, bool timer, unsigned revents);
 /* Forget a queued event of a request being cancelled; lock order: ok. */
 void uring_event_forget(struct uring_req *req);
 /* Run queued events; the caller holds uring_lock. */
