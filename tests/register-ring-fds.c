@@ -123,6 +123,62 @@ static void check_helpers(struct io_uring *ring)
 	ASSERT_EQ(c.user_data, 43);
 }
 
+static pthread_barrier_t phase;
+static int stale_index = -1;
+static int stale_enter;
+
+/* Registers the ring's fd here, then uses the index once the ring is gone. */
+static void *holder_thread(void *arg)
+{
+	struct io_uring_rsrc_update u = {.offset = -1U,
+					 .data = (__u64)thread_ring->ring_fd};
+
+	(void)arg;
+	if (io_uring_register((unsigned)thread_ring->ring_fd,
+			      IORING_REGISTER_RING_FDS, &u, 1) == 1)
+		stale_index = (int)u.offset;
+	pthread_barrier_wait(&phase);
+	pthread_barrier_wait(&phase);
+	stale_enter = io_uring_enter((unsigned)stale_index, 1, 0,
+				     IORING_ENTER_REGISTERED_RING, NULL);
+	u = (struct io_uring_rsrc_update){.offset = (__u32)stale_index};
+	io_uring_register(0, IORING_UNREGISTER_RING_FDS, &u, 1);
+	return NULL;
+}
+
+/*
+ * Another thread's index for a ring that has been torn down never reaches
+ * the ring created next (here it reuses the old ring's memory, and likely
+ * its fd): that ring's SQE stays queued until the ring submits it itself.
+ */
+static void check_index_outlives_ring(void)
+{
+	struct io_uring gone, next;
+	struct t_cqe c;
+	pthread_t t;
+
+	t_ring(&gone, 4, 0);
+	thread_ring = &gone;
+	pthread_barrier_init(&phase, NULL, 2);
+	pthread_create(&t, NULL, holder_thread, NULL);
+	pthread_barrier_wait(&phase);
+	ASSERT_TRUE(stale_index >= 0);
+	io_uring_queue_exit(&gone);
+	t_ring(&next, 4, 0);
+	io_uring_prep_nop(io_uring_get_sqe(&next));
+	/* Published, as io_uring_submit would, for whoever enters the ring. */
+	__atomic_store_n(next.sq.ktail, next.sq.sqe_tail, __ATOMIC_RELEASE);
+	pthread_barrier_wait(&phase);
+	pthread_join(t, NULL);
+	pthread_barrier_destroy(&phase);
+	/* The kernel still has the old ring (0); the userspace one is gone. */
+	ASSERT_TRUE(stale_enter == 0 || stale_enter == -EBADF);
+	ASSERT_EQ(io_uring_cq_ready(&next), 0);
+	ASSERT_EQ(t_submit_wait(&next, &c, 1), 1);
+	ASSERT_EQ(c.res, 0);
+	io_uring_queue_exit(&next);
+}
+
 int main(int argc, char **argv)
 {
 	struct io_uring ring, other;
@@ -135,5 +191,6 @@ int main(int argc, char **argv)
 	check_helpers(&ring);
 	io_uring_queue_exit(&ring);
 	io_uring_queue_exit(&other);
+	check_index_outlives_ring();
 	return t_done();
 }

@@ -45,8 +45,68 @@ enum {
 	RING_CQES = 64,
 };
 
+/*
+ * Every ring, on a list under table_lock, and by fd in a map that lookups
+ * read without a lock: io_uring_enter looks its ring up on every call, and
+ * rings used by different threads must not meet on a lock.
+ *
+ * A lookup takes a reference only while CTX_LIVE is set in refs, and ring
+ * memory is reused for later rings but never freed, so a lookup that read
+ * a ring pointer just before that ring's teardown touches valid memory,
+ * fails to take its reference, and finds nothing.
+ */
+#define CTX_LIVE (1U << 31)
+#define FD_CHUNK 1024U
+#define FD_CHUNKS 1024U /* fds beyond FD_CHUNK * FD_CHUNKS: list only */
+
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct uring_ctx *table;
+static struct uring_ctx *pool; /* torn-down rings' memory, for reuse */
+static _Atomic(struct uring_ctx *) *fd_chunks[FD_CHUNKS];
+
+static _Atomic(struct uring_ctx *) *fd_slot(unsigned fd)
+{
+	_Atomic(struct uring_ctx *) *chunk;
+
+	if (fd >= FD_CHUNK * FD_CHUNKS)
+		return NULL;
+	chunk = __atomic_load_n(&fd_chunks[fd / FD_CHUNK], __ATOMIC_ACQUIRE);
+	return chunk ? &chunk[fd % FD_CHUNK] : NULL;
+}
+
+/* Point fd at ctx (or at nothing); the caller holds table_lock. */
+static void fd_map_set(int fd, struct uring_ctx *ctx)
+{
+	_Atomic(struct uring_ctx *) *chunk, *slot;
+
+	if (fd < 0 || (unsigned)fd >= FD_CHUNK * FD_CHUNKS)
+		return;
+	chunk = fd_chunks[fd / FD_CHUNK];
+	if (!chunk && ctx) {
+		chunk = calloc(FD_CHUNK, sizeof(*chunk));
+		if (!chunk)
+			return; /* the list still finds it */
+		__atomic_store_n(&fd_chunks[fd / FD_CHUNK], chunk,
+				 __ATOMIC_RELEASE);
+	}
+	slot = fd_slot((unsigned)fd);
+	if (slot)
+		atomic_store_explicit(slot, ctx, memory_order_release);
+}
+
+/* A reference, unless the ring is no longer live. */
+static bool ctx_tryget(struct uring_ctx *ctx)
+{
+	unsigned refs = atomic_load_explicit(&ctx->refs, memory_order_relaxed);
+
+	do {
+		if (!(refs & CTX_LIVE))
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(
+		&ctx->refs, &refs, refs + 1, memory_order_acquire,
+		memory_order_relaxed));
+	return true;
+}
 
 /*
  * The kernel's checks on io_uring_params. All its refusals here are
@@ -187,6 +247,7 @@ static void user_fd_closed(unsigned fd)
 	if (!ctx)
 		return;
 	pthread_mutex_lock(&table_lock);
+	fd_map_set(ctx->fd, NULL);
 	ctx->fd = -1;
 	pthread_mutex_unlock(&table_lock);
 	backend_fd_detach((int)fd);
@@ -213,19 +274,43 @@ static void ctx_free(struct uring_ctx *ctx)
 	pthread_mutex_destroy(&ctx->rsrc_lock);
 	rsrc_unaccount_pages(ctx->ring_pages);
 	uring_req_cache_free(ctx);
-	free(ctx);
+	/* Kept for the next ring: a late lookup may still test its refs. */
+	atomic_store(&ctx->refs, 0);
+	pthread_mutex_lock(&table_lock);
+	ctx->table_next = pool;
+	pool = ctx;
+	pthread_mutex_unlock(&table_lock);
+}
+
+/* Memory for a ring, all zero but refs (0: not yet live). */
+static struct uring_ctx *ctx_memory(void)
+{
+	struct uring_ctx *ctx;
+	size_t skip = offsetof(struct uring_ctx, fd);
+
+	pthread_mutex_lock(&table_lock);
+	ctx = pool;
+	if (ctx)
+		pool = ctx->table_next;
+	pthread_mutex_unlock(&table_lock);
+	if (!ctx) {
+		/* Aligned, so the struct's per-thread cache-line groups hold. */
+		ctx = aligned_alloc(_Alignof(struct uring_ctx), sizeof(*ctx));
+		if (!ctx)
+			return NULL;
+		atomic_init(&ctx->refs, 0);
+	}
+	memset((char *)ctx + skip, 0, sizeof(*ctx) - skip);
+	return ctx;
 }
 
 static struct uring_ctx *ctx_alloc(unsigned flags, const struct ring_sizes *sz)
 {
 	unsigned sq = sz->sq_entries, cq = sz->cq_entries;
-	/* Aligned, so the struct's per-thread cache-line groups hold. */
-	struct uring_ctx *ctx = aligned_alloc(_Alignof(struct uring_ctx),
-					      sizeof(*ctx));
+	struct uring_ctx *ctx = ctx_memory();
 
 	if (!ctx)
 		return NULL;
-	memset(ctx, 0, sizeof(*ctx));
 	ctx->fd = -1;
 	ctx->flags = flags;
 	ctx->features = USER_FEATURES;
@@ -242,7 +327,6 @@ static struct uring_ctx *ctx_alloc(unsigned flags, const struct ring_sizes *sz)
 	pthread_mutex_init(&ctx->timeout_lock, NULL);
 	pthread_mutex_init(&ctx->event_lock, NULL);
 	pthread_mutex_init(&ctx->rsrc_lock, NULL);
-	atomic_init(&ctx->refs, 1);
 	ctx->eventfd = -1;
 	ctx->clock = CLOCK_MONOTONIC;
 	ctx->napi_mode = IO_URING_NAPI_TRACKING_INACTIVE;
@@ -261,6 +345,9 @@ static void table_insert(struct uring_ctx *ctx)
 	ctx->id = ++next_id;
 	ctx->table_next = table;
 	table = ctx;
+	/* Live, with the fd's reference; published with the id above. */
+	atomic_store_explicit(&ctx->refs, CTX_LIVE | 1, memory_order_release);
+	fd_map_set(ctx->fd, ctx);
 	pthread_mutex_unlock(&table_lock);
 }
 
@@ -273,37 +360,57 @@ static void table_remove(struct uring_ctx *ctx)
 			break;
 		}
 	}
+	fd_map_set(ctx->fd, NULL);
+	/* No new lookups; the ones in progress still hold theirs. */
+	atomic_fetch_and(&ctx->refs, ~CTX_LIVE);
 	pthread_mutex_unlock(&table_lock);
 }
 
-struct uring_ctx *uring_ctx_get_by_id(__u64 id)
+struct uring_ctx *uring_ctx_get_if(struct uring_ctx *ctx, __u64 id)
+{
+	/* The id is read under our reference: a reused ring has a new one. */
+	if (!ctx || !ctx_tryget(ctx))
+		return NULL;
+	if (ctx->id == id && !ctx->dying)
+		return ctx;
+	uring_ctx_put(ctx);
+	return NULL;
+}
+
+/* Rings whose fd is past the map: the list, under its lock. */
+static struct uring_ctx *ctx_get_listed(unsigned fd)
 {
 	struct uring_ctx *ctx;
 
 	pthread_mutex_lock(&table_lock);
 	for (ctx = table; ctx; ctx = ctx->table_next)
-		if (ctx->id == id && !ctx->dying)
+		if ((unsigned)ctx->fd == fd && !ctx->dying)
 			break;
-	if (ctx)
-		atomic_fetch_add(&ctx->refs, 1);
+	if (ctx && !ctx_tryget(ctx))
+		ctx = NULL;
 	pthread_mutex_unlock(&table_lock);
 	return ctx;
 }
 
 struct uring_ctx *uring_ctx_get(unsigned fd, int registered)
 {
+	_Atomic(struct uring_ctx *) *slot;
 	struct uring_ctx *ctx;
 
 	if (registered)
 		return uring_tctx_lookup(fd);
-	pthread_mutex_lock(&table_lock);
-	for (ctx = table; ctx; ctx = ctx->table_next)
-		if ((unsigned)ctx->fd == fd && !ctx->dying)
-			break;
-	if (ctx)
-		atomic_fetch_add(&ctx->refs, 1);
-	pthread_mutex_unlock(&table_lock);
-	return ctx;
+	if (fd >= FD_CHUNK * FD_CHUNKS)
+		return ctx_get_listed(fd);
+	slot = fd_slot(fd);
+	ctx = slot ? atomic_load_explicit(slot, memory_order_acquire) : NULL;
+	if (!ctx || !ctx_tryget(ctx))
+		return NULL;
+	/* Still this fd's ring once referenced, so not torn down meanwhile. */
+	if (atomic_load_explicit(slot, memory_order_acquire) == ctx &&
+	    !ctx->dying)
+		return ctx;
+	uring_ctx_put(ctx);
+	return NULL;
 }
 
 void uring_ctx_put(struct uring_ctx *ctx)
@@ -348,7 +455,8 @@ bool uring_fd_is_ring(int fd)
 	return fd >= 0 && !fstat(fd, &st) && uring_stat_is_ring(fd, &st);
 }
 
-extern atomic_ulong uring_sqes_submitted;
+/* SQEs of rings torn down; live rings keep their own count. */
+static atomic_ulong sqes_submitted_gone;
 
 static void print_stats(void);
 
@@ -359,8 +467,14 @@ static void atexit_print_stats(void)
 
 static void print_stats(void)
 {
+	unsigned long n = atomic_load(&sqes_submitted_gone);
+
+	pthread_mutex_lock(&table_lock);
+	for (struct uring_ctx *ctx = table; ctx; ctx = ctx->table_next)
+		n += __atomic_load_n(&ctx->sqes_submitted, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&table_lock);
 	fprintf(stderr, "anyring: %lu SQEs submitted on the userspace backend\n",
-		atomic_load(&uring_sqes_submitted));
+		n);
 }
 
 /* With ANYRING_DEBUG, say at exit how much went through userspace rings. */
@@ -385,6 +499,7 @@ static int registered_only(struct uring_ctx *ctx)
 		return slot;
 	}
 	pthread_mutex_lock(&table_lock);
+	fd_map_set(ctx->fd, NULL);
 	ctx->fd = -1;
 	pthread_mutex_unlock(&table_lock);
 	backend_fd_detach(fd);
@@ -479,7 +594,7 @@ static void user_exit(unsigned fd, int registered)
 		uring_sqpoll_stop(ctx);
 	uring_ctx_put(ctx);
 	/* Wait for enter/register calls still inside the ring. */
-	while (atomic_load(&ctx->refs) > 1)
+	while ((atomic_load(&ctx->refs) & ~CTX_LIVE) > 1)
 		sched_yield();
 	/*
 	 * Workers first: what they still run may arm polls. Everything that
@@ -503,6 +618,7 @@ static void user_exit(unsigned fd, int registered)
 		kernel_close(ctx->eventfd);
 	uring_personality_free_all(ctx);
 	free(ctx->napi_ids);
+	atomic_fetch_add(&sqes_submitted_gone, ctx->sqes_submitted);
 	ctx_free(ctx);
 }
 

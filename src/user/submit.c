@@ -21,7 +21,6 @@
 #define ENTER_VALID_FLAGS 0xffU
 
 /* SQEs consumed by userspace rings in this process, for ANYRING_DEBUG. */
-atomic_ulong uring_sqes_submitted;
 
 __thread struct uring_ctx *uring_submitting
 	__attribute__((tls_model("initial-exec")));
@@ -512,8 +511,9 @@ int uring_submit_sqes(struct uring_ctx *ctx, unsigned to_submit)
 		if (!add_to_batch(ctx, &lb, req, err))
 			break;
 	}
-	atomic_fetch_add_explicit(&uring_sqes_submitted, submitted,
-				  memory_order_relaxed);
+	/* Under uring_lock; atomic only for the report's reader. */
+	__atomic_store_n(&ctx->sqes_submitted, ctx->sqes_submitted + submitted,
+			 __ATOMIC_RELAXED);
 	/* The SQEs are consumed: the application may reuse them now. */
 	__atomic_store_n(ctx->sq_head, head, __ATOMIC_RELEASE);
 	if (lb.head)

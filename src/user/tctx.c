@@ -20,6 +20,8 @@
  * keep a ring alive once its owner has torn it down (the lookup fails).
  */
 static __thread __u64 slots[RING_FD_SLOTS];
+/* The ring each slot named when it was filled; checked against the id. */
+static __thread struct uring_ctx *slot_rings[RING_FD_SLOTS];
 static __thread unsigned slots_used;
 /* Whether this thread has an io_uring context (used a ring here). */
 static __thread bool has_tctx;
@@ -33,7 +35,7 @@ struct uring_ctx *uring_tctx_lookup(unsigned index)
 {
 	if (!has_tctx || index >= RING_FD_SLOTS || !slots[index])
 		return NULL;
-	return uring_ctx_get_by_id(slots[index]);
+	return uring_ctx_get_if(slot_rings[index], slots[index]);
 }
 
 bool user_tctx_present(void)
@@ -51,13 +53,16 @@ bool user_ring_slot_used(int slot)
 	return slot >= 0 && slot < RING_FD_SLOTS && slots[slot];
 }
 
-static void slot_fill(int slot, __u64 id)
+static void slot_fill(int slot, struct uring_ctx *ring)
 {
+	__u64 id = ring ? ring->id : 0;
+
 	if (!slots[slot] && id)
 		slots_used++;
 	if (slots[slot] && !id)
 		slots_used--;
 	slots[slot] = id;
+	slot_rings[slot] = ring;
 }
 
 int uring_tctx_lookup_error(unsigned index)
@@ -112,7 +117,7 @@ static int register_one(struct io_uring_rsrc_update *up)
 		uring_ctx_put(ring);
 		return -EBUSY;
 	}
-	slot_fill(slot, ring->id);
+	slot_fill(slot, ring);
 	uring_ctx_put(ring);
 	up->offset = (unsigned)slot;
 	return 0;
@@ -121,7 +126,7 @@ static int register_one(struct io_uring_rsrc_update *up)
 static void release_slot(unsigned slot)
 {
 	if (slots[slot]) {
-		slot_fill((int)slot, 0);
+		slot_fill((int)slot, NULL);
 	} else if (ring_slot_owned((int)slot)) {
 		struct io_uring_rsrc_update up = {.offset = slot};
 
@@ -187,7 +192,7 @@ void uring_tctx_forget(struct uring_ctx *ctx)
 {
 	for (int i = 0; i < RING_FD_SLOTS; i++)
 		if (slots[i] == ctx->id)
-			slot_fill(i, 0);
+			slot_fill(i, NULL);
 }
 
 /* IORING_SETUP_REGISTERED_FD_ONLY: the ring is reachable by index only. */
@@ -197,6 +202,6 @@ int uring_tctx_register_new(struct uring_ctx *ctx)
 
 	has_tctx = true;
 	if (slot >= 0)
-		slot_fill(slot, ctx->id);
+		slot_fill(slot, ctx);
 	return slot;
 }

@@ -161,6 +161,13 @@ struct file_table {
 };
 
 struct uring_ctx {
+	/*
+	 * Lookups in progress, plus one for the fd, plus CTX_LIVE while the
+	 * ring can be looked up. First, and never cleared by ctx_alloc: a
+	 * ring's memory is reused but never freed (ctx.c), so a lookup racing
+	 * with teardown may still test this word.
+	 */
+	atomic_uint refs;
 	int fd;              /* the ring's fd: a memfd (-1 once closed) */
 	__u64 id;            /* unique, for registered-ring slots */
 	dev_t dev;
@@ -192,6 +199,7 @@ struct uring_ctx {
 	pthread_t submitter; /* SINGLE_ISSUER owner */
 	bool has_submitter;
 	bool skip_cqe_used;  /* CQE_SKIP_SUCCESS seen: drain is refused */
+	unsigned long sqes_submitted; /* for ANYRING_DEBUG's report */
 
 	_Alignas(64) pthread_mutex_t completion_lock;
 	struct cqe_overflow *overflow_head, *overflow_tail;
@@ -273,7 +281,6 @@ struct uring_ctx {
 	atomic_uint sq_wakeups;
 	unsigned sq_thread_idle_ms;
 
-	atomic_int refs; /* lookups in progress plus one for the fd */
 	struct uring_ctx *table_next;
 };
 
@@ -324,7 +331,8 @@ int uring_register_ring_fds(const void *arg, unsigned nr);
 int uring_unregister_ring_fds(const void *arg, unsigned nr);
 void uring_tctx_forget(struct uring_ctx *ctx);
 int uring_tctx_register_new(struct uring_ctx *ctx);
-struct uring_ctx *uring_ctx_get_by_id(__u64 id);
+/* A reference on ctx if it is still the live ring with this id, or NULL. */
+struct uring_ctx *uring_ctx_get_if(struct uring_ctx *ctx, __u64 id);
 
 /* eventfd.c */
 void uring_eventfd_worker_thread(void);
