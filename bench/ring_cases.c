@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * io_uring cases: batches of NOPs, and 4 KiB random reads kept at a queue
- * depth (plain fd, fixed file, fixed file + fixed buffer; inline or forced
- * to the worker pool with IOSQE_ASYNC).
+ * io_uring cases: NOPs (in batches, or one at a time on rings in several
+ * threads), and 4 KiB random reads kept at a queue depth (plain fd, fixed
+ * file, fixed file + fixed buffer; inline or forced to the worker pool
+ * with IOSQE_ASYNC).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,8 +17,10 @@
 #define NOP_BATCH 32
 #define BLOCK 4096
 
-int case_nop(void)
+/* NOPs in batches on a ring of this thread's own; ns per NOP. */
+static void *nop_loop(void *result)
 {
+	unsigned batch = (unsigned)arg_long("batch", NOP_BATCH);
 	struct io_uring ring;
 	unsigned long done = 0;
 	struct meter m;
@@ -25,6 +29,8 @@ int case_nop(void)
 	ret = io_uring_queue_init(NOP_BATCH, &ring, 0);
 	if (ret)
 		fail("queue_init", ret);
+	if (batch < 1 || batch > NOP_BATCH)
+		fail("batch", EINVAL);
 	if (arg_long("regfd", 0) && (ret = io_uring_register_ring_fd(&ring)) != 1)
 		fail("register_ring_fd", ret);
 	meter_start(&m);
@@ -32,23 +38,47 @@ int case_nop(void)
 		struct io_uring_cqe *cqe;
 		unsigned head, seen = 0;
 
-		for (int i = 0; i < NOP_BATCH; i++)
+		for (unsigned i = 0; i < batch; i++)
 			io_uring_prep_nop(io_uring_get_sqe(&ring));
-		ret = io_uring_submit_and_wait(&ring, NOP_BATCH);
-		if (ret != NOP_BATCH)
+		ret = io_uring_submit_and_wait(&ring, batch);
+		if (ret != (int)batch)
 			fail("submit nop", ret < 0 ? ret : EIO);
 		io_uring_for_each_cqe(&ring, head, cqe) {
 			if (cqe->res)
 				fail("nop cqe", cqe->res);
 			seen++;
 		}
-		if (seen != NOP_BATCH)
+		if (seen != batch)
 			fail("nop cqes missing", EIO);
 		io_uring_cq_advance(&ring, seen);
 		done += seen;
 	} while (meter_more(&m, done));
-	report("ns_per_op", meter_ns_per_op(&m, done));
+	*(double *)result = meter_ns_per_op(&m, done);
 	io_uring_queue_exit(&ring);
+	return NULL;
+}
+
+/*
+ * With threads=N, N threads run the loop at once, a ring each: their
+ * mean, which a lock shared between rings would raise.
+ */
+int case_nop(void)
+{
+	long nthreads = arg_long("threads", 1);
+	pthread_t threads[8];
+	double ns[8], sum = 0;
+
+	if (nthreads < 1 || nthreads > 8)
+		fail("threads", EINVAL);
+	for (long i = 1; i < nthreads; i++)
+		if (pthread_create(&threads[i], NULL, nop_loop, &ns[i]))
+			fail("pthread_create", EAGAIN);
+	nop_loop(&ns[0]);
+	for (long i = 1; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	for (long i = 0; i < nthreads; i++)
+		sum += ns[i];
+	report("ns_per_op", sum / (double)nthreads);
 	return 0;
 }
 

@@ -23,6 +23,10 @@ const struct bench_row bench_rows[] = {
 	 .targets = {KL, {R_USER_KERNEL, 2.0}}},
 	{RING("NOP", "batch of 32, registered ring fd", "nop regfd=1"),
 	 .targets = {KL, {R_USER_KERNEL, 2.0}}},
+	{RING("NOP", "one at a time", "nop batch=1"), .targets = {KL}},
+	{RING("NOP", "one at a time, 2 rings+threads",
+	      "nop batch=1 threads=2"),
+	 .targets = {KL}},
 
 	{REF("cached 4 KiB reads", "pread 2m", "pread file=2m")},
 	{REF("cached 4 KiB reads", "pread 256m", "pread file=256m")},
