@@ -675,6 +675,41 @@ static void fixed_files_waiting(struct diff_ctx *c)
 	close(b[1]);
 }
 
+/*
+ * A fixed socket that gets a message while nothing waits on it (and a
+ * wait elsewhere lets that be noticed): the next recv takes the message at
+ * once, and the one after waits for, and gets, the next message.
+ */
+static void fixed_file_idle(struct diff_ctx *c)
+{
+	struct __kernel_timespec ts = {.tv_nsec = 1000000};
+	struct io_uring_sqe *s;
+	int a[2];
+
+	REQUIRE_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, a), 0);
+	diff_ret(c, io_uring_register_files(&c->ring, &a[1], 1), __LINE__);
+	fixed_recv(c, 1, 0);
+	DIFF_SUBMIT(c);
+	REQUIRE_EQ(write(a[0], "one", 3), 3);
+	DIFF_WAIT(c, 1);
+	REQUIRE_EQ(write(a[0], "idle", 4), 4);
+	s = diff_sqe(c, 2);
+	io_uring_prep_timeout(s, &ts, 0, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	fixed_recv(c, 3, 0);
+	DIFF_SUBMIT(c);
+	DIFF_REAP(c);
+	fixed_recv(c, 4, 0);
+	DIFF_SUBMIT(c);
+	DIFF_REAP(c);
+	REQUIRE_EQ(write(a[0], "three", 5), 5);
+	DIFF_WAIT(c, 1);
+	diff_ret(c, io_uring_unregister_files(&c->ring), __LINE__);
+	close(a[0]);
+	close(a[1]);
+}
+
 static const struct diff_scenario scenarios[] = {
 	{"multishot accept and recv", 0, 0, multishot, 0},
 	{"reads and writes", 0, 0, reads_writes, 0},
@@ -682,6 +717,7 @@ static const struct diff_scenario scenarios[] = {
 	{"path operations", 0, 0, path_ops, 0},
 	{"sockets", 0, 0, sockets, 0},
 	{"fixed files waiting together", 0, 0, fixed_files_waiting, 0},
+	{"fixed file idle between waits", 0, 0, fixed_file_idle, 0},
 	{"splice, tee, provided buffers", 0, 0, splice_tee_buffers, 0},
 	{"msg_ring", 0, 0, msg_ring, 0},
 	{"buffer rings", 0, 0, buffer_rings, 0},

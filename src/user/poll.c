@@ -227,8 +227,8 @@ static void handle_event(struct poll_engine *pe, const struct epoll_event *ev)
 
 	pthread_mutex_lock(&pe->lock);
 	if (ev->data.u64 & POLL_WATCH_TAG) {
-		poll_watch_event(&pe->watches, ev->data.u64, ev->events,
-				 watch_wake, pe);
+		poll_watch_event(&pe->watches, pe->epfd, ev->data.u64,
+				 ev->events, watch_wake, pe);
 	} else if ((req = poll_table_find(&pe->polls, ev->data.u64))) {
 		if (!req->poll_multishot) {
 			poll_table_remove(&pe->polls, req);

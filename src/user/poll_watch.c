@@ -76,8 +76,21 @@ static long watch_of(struct poll_watches *w, int epfd, struct rsrc_node *node)
 	}
 	w->slots[slot].node = node;
 	w->slots[slot].waiting = NULL;
+	w->slots[slot].parked = false;
 	node->watch = (unsigned)slot + 1;
 	return slot;
+}
+
+/* Change what the entry listens for; 0 or -errno. */
+static int watch_listen(struct poll_watches *w, int epfd, __u32 slot,
+			unsigned events)
+{
+	struct epoll_event ev = {.events = events,
+				 .data.u64 = watch_data(w, slot)};
+
+	return epoll_ctl(epfd, EPOLL_CTL_MOD, w->slots[slot].node->fd, &ev)
+		       ? -errno
+		       : 0;
 }
 
 int poll_watch_wait(struct poll_watches *w, int epfd, struct uring_req *req)
@@ -88,6 +101,14 @@ int poll_watch_wait(struct poll_watches *w, int epfd, struct uring_req *req)
 
 	if (slot < 0)
 		return (int)slot;
+	/* Listening again reports a readiness that came while parked. */
+	if (w->slots[slot].parked) {
+		int ret = watch_listen(w, epfd, (__u32)slot, WATCH_EVENTS);
+
+		if (ret)
+			return ret;
+		w->slots[slot].parked = false;
+	}
 	/* A multishot poll checks the state itself once it waits. */
 	if (!req->poll_multishot &&
 	    atomic_load(&node->poll_seq) != req->watch_seq)
@@ -109,7 +130,8 @@ static struct poll_watch *watch_find(struct poll_watches *w, __u64 data)
 	return &w->slots[slot];
 }
 
-void poll_watch_event(struct poll_watches *w, __u64 data, unsigned events,
+void poll_watch_event(struct poll_watches *w, int epfd, __u64 data,
+		      unsigned events,
 		      void (*wake)(struct uring_req *req, unsigned events,
 				   void *arg),
 		      void *arg)
@@ -120,6 +142,15 @@ void poll_watch_event(struct poll_watches *w, __u64 data, unsigned events,
 	if (!pw)
 		return;
 	atomic_fetch_add(&pw->node->poll_seq, 1);
+	/*
+	 * Nobody waits: stop listening until somebody does, or a busy file
+	 * nobody reads would wake the engine on every packet.
+	 */
+	if (!pw->waiting) {
+		if (!watch_listen(w, epfd, (__u32)(pw - w->slots), EPOLLET))
+			pw->parked = true;
+		return;
+	}
 	for (pp = &pw->waiting; *pp;) {
 		struct uring_req *req = *pp;
 

@@ -2,9 +2,11 @@
 /*
  * Standing epoll entries for fixed files. The first time a request has to
  * wait for a registered file, the file's own descriptor joins the engine's
- * set for good (edge-triggered, every event), and from then on requests
- * wait on that entry: waiting costs no epoll_ctl, as waiting on a file
- * costs the kernel no setup. The entry leaves when the file's node goes.
+ * set (edge-triggered, every event), and from then on requests wait on
+ * that entry: waiting costs no epoll_ctl, as waiting on a file costs the
+ * kernel no setup. An event that finds nobody waiting parks the entry (it
+ * listens for nothing) until the next wait; the entry leaves when the
+ * file's node goes.
  *
  * A readiness that comes between a request's attempt and its wait would
  * be lost on an edge-triggered entry, so each event bumps the node's
@@ -27,6 +29,7 @@ struct poll_watch {
 	struct rsrc_node *node;    /* NULL: the slot is free */
 	struct uring_req *waiting; /* oldest first, chained by watch_next */
 	__u32 gen;                 /* bumped when the slot is freed */
+	bool parked;               /* listening for nothing: nobody waited */
 	__u32 next_free;           /* free list: index + 1, 0 ends it */
 };
 
@@ -51,9 +54,11 @@ bool poll_watch_applies(const struct uring_req *req);
 int poll_watch_wait(struct poll_watches *w, int epfd, struct uring_req *req);
 /*
  * An event for a watch: wake() each request it concerns. One-shot waiters
- * leave the watch first; multishot polls stay on it.
+ * leave the watch first; multishot polls stay on it. An event with nobody
+ * waiting parks the entry until the next wait.
  */
-void poll_watch_event(struct poll_watches *w, __u64 data, unsigned events,
+void poll_watch_event(struct poll_watches *w, int epfd, __u64 data,
+		      unsigned events,
 		      void (*wake)(struct uring_req *req, unsigned events,
 				   void *arg),
 		      void *arg);
