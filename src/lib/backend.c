@@ -71,12 +71,6 @@ static enum anyring_backend requested_backend(void)
 	return env_choice;
 }
 
-/*
- * Setting up a ring creates the calling thread's io_uring context, whose
- * worker pool keeps the first ring's size as its bounded-worker limit for
- * the thread's life. Probing from a short-lived thread keeps that side
- * effect away from the application's threads.
- */
 /* A kernel ring was set up in this process (its task work can EINTR). */
 static bool kernel_ring_made;
 
@@ -86,6 +80,12 @@ static struct {
 	struct io_uring_probe_op ops[IORING_OP_LAST];
 } kernel_probe;
 
+/*
+ * Setting up a ring creates the calling thread's io_uring context, whose
+ * worker pool keeps the first ring's size as its bounded-worker limit for
+ * the thread's life. Probing from a short-lived thread keeps that side
+ * effect away from the application's threads.
+ */
 static void *probe_kernel_thread(void *arg)
 {
 	struct io_uring_params p;

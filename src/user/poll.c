@@ -326,11 +326,7 @@ static int poll_once(struct poll_engine *pe, const struct timespec *timeout)
 static void park_deadline(const struct poll_engine *pe, struct timespec *until)
 {
 	clock_gettime(CLOCK_MONOTONIC, until);
-	until->tv_nsec += PARK_GRACE_NS;
-	if (until->tv_nsec >= 1000000000L) {
-		until->tv_sec++;
-		until->tv_nsec -= 1000000000L;
-	}
+	uring_timespec_add_ns(until, PARK_GRACE_NS);
 	if (pe->timers && uring_timespec_cmp(&pe->timers->deadline, until) < 0)
 		*until = pe->timers->deadline;
 }

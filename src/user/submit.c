@@ -20,8 +20,6 @@
 #define LINK_FLAGS (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)
 #define ENTER_VALID_FLAGS 0xffU
 
-/* SQEs consumed by userspace rings in this process, for ANYRING_DEBUG. */
-
 __thread struct uring_ctx *uring_submitting
 	__attribute__((tls_model("initial-exec")));
 
