@@ -710,6 +710,96 @@ static void fixed_file_idle(struct diff_ctx *c)
 	close(a[1]);
 }
 
+/* An async read of 16 bytes at off, with extra SQE flags. */
+static void async_read(struct diff_ctx *c, __u64 ud, int fd, unsigned off,
+		       unsigned flags)
+{
+	struct io_uring_sqe *s = diff_sqe(c, ud);
+
+	io_uring_prep_read(s, fd, c->buf + off, 16, off);
+	s->flags = IOSQE_ASYNC | flags;
+}
+
+/*
+ * Opening a FIFO blocks a worker until a writer comes; the opens queued
+ * before it on the same worker complete meanwhile.
+ */
+static void async_open_blocked(struct diff_ctx *c)
+{
+	struct io_uring_sqe *s;
+	char fifo[96];
+	int wfd;
+	unsigned one_worker[2] = {1, 0};
+
+	/* One worker: the FIFO open blocks the very worker that ran the rest. */
+	diff_ret(c, io_uring_register_iowq_max_workers(&c->ring, one_worker),
+		 __LINE__);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", c->dir);
+	REQUIRE_EQ(mkfifo(fifo, 0600), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		s = diff_sqe(c, (500 + i) | FDRES);
+		io_uring_prep_openat(s, AT_FDCWD, c->dir, O_RDONLY, 0);
+		s->flags = IOSQE_ASYNC;
+	}
+	s = diff_sqe(c, 510 | FDRES);
+	io_uring_prep_openat(s, AT_FDCWD, fifo, O_RDONLY, 0);
+	s->flags = IOSQE_ASYNC;
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 4);
+	/* Queued behind the blocked worker, and cancelled in its own batch. */
+	s = diff_sqe(c, 520 | FDRES);
+	io_uring_prep_openat(s, AT_FDCWD, c->dir, O_RDONLY, 0);
+	s->flags = IOSQE_ASYNC;
+	s = diff_sqe(c, 521);
+	io_uring_prep_cancel64(s, 520 | FDRES, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 2);
+	wfd = open(fifo, O_WRONLY);
+	REQUIRE_EQ(wfd >= 0, 1);
+	DIFF_WAIT(c, 1);
+	close(wfd);
+}
+
+/*
+ * Bursts of worker-run requests: each CQE exactly once, a drain and a
+ * link after the requests before them, skipped successes skipped, and a
+ * request blocked in a worker holding back nobody else's CQE.
+ */
+static void async_bursts(struct diff_ctx *c)
+{
+	struct io_uring_sqe *s;
+
+	for (unsigned i = 0; i < 40; i++)
+		async_read(c, 100 + i, c->file, i * 16, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 40);
+	diff_ret(c, memcmp(c->buf + 26 * 16, "klmnopqrstuvwxyz", 16), __LINE__);
+	for (unsigned i = 0; i < 6; i++)
+		async_read(c, 200 + i, c->file, i * 16, 0);
+	s = diff_sqe(c, 210);
+	s->flags = IOSQE_IO_DRAIN;
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 6);
+	DIFF_WAIT(c, 1);
+	async_read(c, 300, c->file, 0, IOSQE_IO_LINK);
+	async_read(c, 301, c->pipe[1], 0, IOSQE_IO_LINK); /* EBADF */
+	diff_sqe(c, 302);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 3);
+	async_read(c, 310, c->file, 0, IOSQE_CQE_SKIP_SUCCESS);
+	async_read(c, 311, c->file, 16, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	for (unsigned i = 0; i < 4; i++)
+		async_read(c, 401 + i, c->file, i * 16, 0);
+	async_read(c, 400, c->pipe[0], 0, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 4);
+	REQUIRE_EQ(write(c->pipe[1], "0123456789abcdef", 16), 16);
+	DIFF_WAIT(c, 1);
+	async_open_blocked(c);
+}
+
 static const struct diff_scenario scenarios[] = {
 	{"multishot accept and recv", 0, 0, multishot, 0},
 	{"reads and writes", 0, 0, reads_writes, 0},
@@ -718,6 +808,7 @@ static const struct diff_scenario scenarios[] = {
 	{"sockets", 0, 0, sockets, 0},
 	{"fixed files waiting together", 0, 0, fixed_files_waiting, 0},
 	{"fixed file idle between waits", 0, 0, fixed_file_idle, 0},
+	{"async bursts", 0, 64, async_bursts, 0},
 	{"splice, tee, provided buffers", 0, 0, splice_tee_buffers, 0},
 	{"msg_ring", 0, 0, msg_ring, 0},
 	{"buffer rings", 0, 0, buffer_rings, 0},

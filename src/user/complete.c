@@ -6,6 +6,7 @@
  */
 #include <linux/futex.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -250,20 +251,17 @@ static void disarm_link_timeout(struct uring_req *req)
 		uring_req_complete(lt, -ECANCELED, 0);
 }
 
-void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags)
+static bool posts_cqe(const struct uring_req *req)
+{
+	return !(req->flags & IOSQE_CQE_SKIP_SUCCESS) || req->res < 0;
+}
+
+/* What follows a request's CQE: its link, the drain, and its memory. */
+static void req_retire(struct uring_req *req)
 {
 	struct uring_ctx *ctx = req->ctx;
 	struct uring_req *next = req->link;
-	bool more = cflags & IORING_CQE_F_MORE;
 
-	req->res = res;
-	if (res < 0)
-		req->failed = true;
-	if (!(req->flags & IOSQE_CQE_SKIP_SUCCESS) || res < 0)
-		uring_post_cqe(ctx, req->user_data, res, cflags);
-	/* A multishot CQE with MORE leaves the request running. */
-	if (more)
-		return;
 	disarm_link_timeout(req);
 	req->link = NULL;
 	if (next)
@@ -272,4 +270,83 @@ void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags)
 	inflight_remove(req);
 	uring_req_free(req);
 	uring_drain_kick(ctx);
+}
+
+/*
+ * A worker's completions, held until it runs out of queued work, is about
+ * to block, or has a batch full: one lock and one wake-up for the batch.
+ */
+struct complete_batch {
+	struct uring_ctx *ctx;
+	unsigned nr;
+	struct uring_req *reqs[WORKER_BATCH];
+};
+
+static __thread struct complete_batch worker_batch;
+
+void uring_complete_batch_start(struct uring_ctx *ctx)
+{
+	worker_batch.ctx = ctx;
+	worker_batch.nr = 0;
+}
+
+bool uring_complete_batch_held(void)
+{
+	return worker_batch.nr != 0;
+}
+
+/*
+ * All the batch's CQEs go out before any request retires, so a linked
+ * request, a drained one or a resource tag still posts after them.
+ */
+void uring_complete_batch_flush(void)
+{
+	struct complete_batch *b = &worker_batch;
+	struct io_uring_cqe cqes[WORKER_BATCH];
+	struct uring_req *reqs[WORKER_BATCH];
+	unsigned nr;
+
+	/* Retiring can complete more (a failed link): they go next round. */
+	while ((nr = b->nr)) {
+		unsigned ncqe = 0;
+
+		memcpy(reqs, b->reqs, nr * sizeof(reqs[0]));
+		b->nr = 0;
+		for (unsigned i = 0; i < nr; i++) {
+			if (!posts_cqe(reqs[i]))
+				continue;
+			cqes[ncqe].user_data = reqs[i]->user_data;
+			cqes[ncqe].res = reqs[i]->res;
+			cqes[ncqe].flags = reqs[i]->cflags;
+			ncqe++;
+		}
+		if (ncqe)
+			post_cqes(b->ctx, cqes, ncqe);
+		for (unsigned i = 0; i < nr; i++)
+			req_retire(reqs[i]);
+	}
+}
+
+void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags)
+{
+	struct complete_batch *b = &worker_batch;
+
+	req->res = res;
+	if (res < 0)
+		req->failed = true;
+	/* A multishot CQE with MORE leaves the request running. */
+	if (cflags & IORING_CQE_F_MORE) {
+		uring_post_cqe(req->ctx, req->user_data, res, cflags);
+		return;
+	}
+	if (b->ctx == req->ctx) {
+		req->cflags = cflags;
+		b->reqs[b->nr++] = req;
+		if (b->nr == WORKER_BATCH)
+			uring_complete_batch_flush();
+		return;
+	}
+	if (posts_cqe(req))
+		uring_post_cqe(req->ctx, req->user_data, res, cflags);
+	req_retire(req);
 }

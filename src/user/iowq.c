@@ -42,6 +42,8 @@ struct iowq {
 	pthread_cond_t gone;     /* a worker exited */
 	struct iowq_class cls[2]; /* IO_WQ_BOUND, IO_WQ_UNBOUND */
 	struct running *running;  /* requests workers are running now */
+	/* IOSQE_ASYNC work of the submission batch; under uring_lock. */
+	struct uring_req *batch_head[2], *batch_tail[2];
 	struct worker_arg *exited; /* workers that returned, to be joined */
 	atomic_uint busy;         /* requests queued or running */
 	unsigned cpu_workers;     /* running, non-blocked workers per class */
@@ -249,6 +251,8 @@ void iowq_worker_may_block(void)
 
 	if (!self || self->blocked)
 		return;
+	/* Completions held back must not wait for a blocking request. */
+	uring_complete_batch_flush();
 	wq = self->wq;
 	pthread_mutex_lock(&wq->lock);
 	self->blocked = true;
@@ -326,6 +330,7 @@ static void *worker_main(void *p)
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	uring_eventfd_worker_thread();
 	current_worker = arg;
+	uring_complete_batch_start(wq->ctx);
 	pthread_mutex_lock(&wq->lock);
 	for (;;) {
 		struct uring_req *req;
@@ -340,6 +345,10 @@ static void *worker_main(void *p)
 			kick_workers(wq, arg->cls);
 			pthread_mutex_unlock(&wq->lock);
 			worker_run(wq, req);
+			/* The last of a burst: its waiter gets the batch now. */
+			if (!atomic_load_explicit(&c->queued,
+						  memory_order_relaxed))
+				uring_complete_batch_flush();
 			atomic_fetch_sub_explicit(&wq->busy, 1,
 						  memory_order_relaxed);
 			pthread_mutex_lock(&wq->lock);
@@ -348,6 +357,12 @@ static void *worker_main(void *p)
 				c->nr_blocked--;
 			}
 			running_remove(wq, &self);
+			continue;
+		}
+		if (uring_complete_batch_held()) {
+			pthread_mutex_unlock(&wq->lock);
+			uring_complete_batch_flush();
+			pthread_mutex_lock(&wq->lock);
 			continue;
 		}
 		if (wq->stopping)
@@ -366,27 +381,73 @@ static void *worker_main(void *p)
 	return NULL;
 }
 
-void iowq_enqueue(struct iowq *wq, struct uring_req *req, bool bounded)
+/* Queue a list of requests on a class, with one lock for all of them. */
+static void enqueue_list(struct iowq *wq, int cls, struct uring_req *first,
+			 struct uring_req *last, unsigned nr)
 {
-	int cls = bounded ? IO_WQ_BOUND : IO_WQ_UNBOUND;
 	struct iowq_class *c = &wq->cls[cls];
+	struct uring_req *req;
 
-	req->next = NULL;
 	pthread_mutex_lock(&wq->lock);
 	if (c->tail)
-		c->tail->next = req;
+		c->tail->next = first;
 	else
-		c->head = req;
-	c->tail = req;
-	atomic_fetch_add_explicit(&c->queued, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&wq->busy, 1, memory_order_relaxed);
+		c->head = first;
+	c->tail = last;
+	atomic_fetch_add_explicit(&c->queued, nr, memory_order_relaxed);
+	atomic_fetch_add_explicit(&wq->busy, nr, memory_order_relaxed);
 	kick_workers(wq, cls);
-	/* No worker could start (no resources): run it here. */
-	req = c->nr_workers ? NULL : dequeue(c);
-	pthread_mutex_unlock(&wq->lock);
-	if (req) {
+	/* No worker could start (no resources): run them here. */
+	while (!c->nr_workers && (req = dequeue(c))) {
+		pthread_mutex_unlock(&wq->lock);
 		uring_req_issue(req, 0);
 		atomic_fetch_sub_explicit(&wq->busy, 1, memory_order_relaxed);
+		pthread_mutex_lock(&wq->lock);
+	}
+	pthread_mutex_unlock(&wq->lock);
+}
+
+void iowq_enqueue(struct iowq *wq, struct uring_req *req, bool bounded)
+{
+	req->next = NULL;
+	enqueue_list(wq, bounded ? IO_WQ_BOUND : IO_WQ_UNBOUND, req, req, 1);
+}
+
+/*
+ * Only a cancel in the same batch can look for IOSQE_ASYNC work before
+ * the batch ends (a sync cancel waits for uring_lock, and no link timeout
+ * is armed before a worker issues the request); it queues the batch first.
+ */
+void iowq_enqueue_async(struct iowq *wq, struct uring_req *req, bool bounded)
+{
+	int cls = bounded ? IO_WQ_BOUND : IO_WQ_UNBOUND;
+
+	if (uring_submitting != wq->ctx) {
+		iowq_enqueue(wq, req, bounded);
+		return;
+	}
+	req->next = NULL;
+	if (wq->batch_tail[cls])
+		wq->batch_tail[cls]->next = req;
+	else
+		wq->batch_head[cls] = req;
+	wq->batch_tail[cls] = req;
+}
+
+void iowq_submit_batch(struct iowq *wq)
+{
+	for (int cls = 0; wq && cls < 2; cls++) {
+		struct uring_req *first = wq->batch_head[cls], *last = first;
+		unsigned nr = 1;
+
+		if (!first)
+			continue;
+		while (last->next) {
+			last = last->next;
+			nr++;
+		}
+		wq->batch_head[cls] = wq->batch_tail[cls] = NULL;
+		enqueue_list(wq, cls, first, last, nr);
 	}
 }
 
@@ -395,6 +456,8 @@ struct uring_req *iowq_take(struct iowq *wq,
 {
 	struct uring_req *taken = NULL, **tail = &taken;
 
+	if (uring_submitting == wq->ctx)
+		iowq_submit_batch(wq);
 	pthread_mutex_lock(&wq->lock);
 	for (int i = 0; i < 2; i++) {
 		struct iowq_class *c = &wq->cls[i];
@@ -430,6 +493,8 @@ bool iowq_running(struct iowq *wq, bool (*match)(struct uring_req *, void *),
 {
 	bool found = false;
 
+	if (uring_submitting == wq->ctx)
+		iowq_submit_batch(wq);
 	pthread_mutex_lock(&wq->lock);
 	for (struct running *r = wq->running; r && !found; r = r->next)
 		found = match(r->req, arg);

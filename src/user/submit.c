@@ -234,7 +234,7 @@ void uring_req_issue(struct uring_req *req, unsigned flags)
 	    !req->async) {
 		req->async = true;
 		uring_inflight_add(req);
-		iowq_enqueue(ctx->wq, req, wq_bounded(op));
+		iowq_enqueue_async(ctx->wq, req, wq_bounded(op));
 		return;
 	}
 	/* A fixed file is looked up, and held, when the request issues. */
@@ -517,6 +517,7 @@ int uring_submit_sqes(struct uring_ctx *ctx, unsigned to_submit)
 	if (lb.head)
 		queue_chain(ctx, lb.head, lb.failed);
 	uring_run_task_work(ctx);
+	iowq_submit_batch(ctx->wq);
 	uring_flush_deferred(ctx);
 	uring_submitting = outer;
 	return (int)submitted;

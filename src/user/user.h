@@ -406,6 +406,11 @@ static inline void uring_defer_cqe(struct uring_ctx *ctx, __u64 user_data,
 	cqe->flags = cflags;
 }
 void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags);
+/* A worker's completions on ctx wait in a batch until flushed. */
+#define WORKER_BATCH 16
+void uring_complete_batch_start(struct uring_ctx *ctx);
+void uring_complete_batch_flush(void);
+bool uring_complete_batch_held(void);
 void uring_flush_overflow(struct uring_ctx *ctx);
 void uring_req_free(struct uring_req *req);
 void uring_inflight_add(struct uring_req *req);
@@ -424,6 +429,10 @@ int uring_cq_wait_event(struct uring_ctx *ctx, unsigned seen,
 struct iowq *iowq_create(struct uring_ctx *ctx);
 void iowq_destroy(struct iowq *wq);
 void iowq_enqueue(struct iowq *wq, struct uring_req *req, bool bounded);
+/* IOSQE_ASYNC work: within a submission batch, queued at its end. */
+void iowq_enqueue_async(struct iowq *wq, struct uring_req *req, bool bounded);
+/* Queue the batch's IOSQE_ASYNC work; called with uring_lock held. */
+void iowq_submit_batch(struct iowq *wq);
 /* A worker is about to block: another may run the queued work meanwhile. */
 void iowq_worker_may_block(void);
 /* Requests queued or running (while few, a completion is near). */
