@@ -314,6 +314,16 @@ static void running_remove(struct iowq *wq, struct running *self)
 	}
 }
 
+/*
+ * The submitter wrote the next request: its lines travel while this one
+ * runs. A prefetch never faults, so a request cancelled meanwhile is fine.
+ */
+static void prefetch_req(const struct uring_req *req)
+{
+	for (size_t off = 0; req && off < sizeof(*req); off += 64)
+		__builtin_prefetch((const char *)req + off);
+}
+
 static void *worker_main(void *p)
 {
 	struct worker_arg *arg = p;
@@ -340,10 +350,12 @@ static void *worker_main(void *p)
 		req = nr_running(c) <= wq->cpu_workers ? dequeue(c) : NULL;
 		if (req) {
 			struct running self = {wq->running, req};
+			struct uring_req *ahead = c->head;
 
 			wq->running = &self;
 			kick_workers(wq, arg->cls);
 			pthread_mutex_unlock(&wq->lock);
+			prefetch_req(ahead);
 			worker_run(wq, req);
 			/* The last of a burst: its waiter gets the batch now. */
 			if (!atomic_load_explicit(&c->queued,
