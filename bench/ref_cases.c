@@ -16,6 +16,8 @@
 int case_pread(void)
 {
 	bool nowait = arg_long("nowait", 0);
+	/* Buffers used in turn, as a ring at queue depth bufs uses them. */
+	long nbufs = arg_long("bufs", 1);
 	unsigned long long seed = 0x9e3779b97f4a7c15ULL;
 	unsigned long done = 0;
 	struct meter m;
@@ -24,16 +26,18 @@ int case_pread(void)
 	int fd = open_cached(arg_str("file", ""), true, &size);
 
 	blocks = size / BLOCK;
-	if (posix_memalign((void **)&buf, BLOCK, BLOCK))
+	if (nbufs < 1 || posix_memalign((void **)&buf, BLOCK,
+					(size_t)nbufs * BLOCK))
 		fail("posix_memalign", ENOMEM);
-	memset(buf, 0, BLOCK);
+	memset(buf, 0, (size_t)nbufs * BLOCK);
 	meter_start(&m);
 	do {
 		off_t off = (off_t)(xorshift(&seed) % (unsigned long long)blocks) *
 			    BLOCK;
-		struct iovec iov = {buf, BLOCK};
+		char *dst = buf + (size_t)(done % (unsigned long)nbufs) * BLOCK;
+		struct iovec iov = {dst, BLOCK};
 		ssize_t n = nowait ? preadv2(fd, &iov, 1, off, RWF_NOWAIT)
-				   : pread(fd, buf, BLOCK, off);
+				   : pread(fd, dst, BLOCK, off);
 
 		if (n != BLOCK)
 			fail("pread", n < 0 ? errno : EIO);

@@ -33,6 +33,11 @@ const struct bench_row bench_rows[] = {
 	{REF("cached 4 KiB reads", "preadv2 NOWAIT 2m", "pread file=2m nowait=1")},
 	{REF("cached 4 KiB reads", "preadv2 NOWAIT 256m",
 	     "pread file=256m nowait=1")},
+	/* What QD32 costs without a ring: 32 buffers in turn, not one hot. */
+	{REF("cached 4 KiB reads", "preadv2 NOWAIT 2m, 32 bufs",
+	     "pread file=2m nowait=1 bufs=32")},
+	{REF("cached 4 KiB reads", "preadv2 NOWAIT 256m, 32 bufs",
+	     "pread file=256m nowait=1 bufs=32")},
 	READS("2m", 1, "plain", USER_PREAD),
 	READS("2m", 1, "fixed", USER_PREAD),
 	READS("2m", 1, "fixedbuf", USER_PREAD),
