@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kernel/syscall.h"
+#include "uaccess.h"
 #include "user.h"
 
 #define WAIT_SPIN_NS 20000
@@ -67,19 +68,6 @@ int uring_timespec_to_deadline(const struct __kernel_timespec *ts, bool abs,
 	return 0;
 }
 
-static int copy_from_user(void *dst, const void *src, size_t len)
-{
-	/* process_vm_readv-free probe: a faulting copy must not crash us. */
-	struct iovec local = {dst, len}, remote = {(void *)src, len};
-
-	if (!src)
-		return -EFAULT;
-	if (kernel_syscall6(__NR_process_vm_readv, getpid(), (long)&local, 1,
-			    (long)&remote, 1, 0) != (long)len)
-		return -EFAULT;
-	return 0;
-}
-
 /* The kernel's sigset is _NSIG / 8 bytes; glibc's sigset_t is larger. */
 static int copy_sigmask(struct wait_args *w, const void *user, size_t size)
 {
@@ -89,7 +77,7 @@ static int copy_sigmask(struct wait_args *w, const void *user, size_t size)
 		return -EINVAL;
 	sigemptyset(&w->sigmask);
 	w->has_sigmask = true;
-	return copy_from_user(&w->sigmask, user, _NSIG / 8);
+	return uring_copy_from_user(&w->sigmask, user, _NSIG / 8);
 }
 
 /*
@@ -106,7 +94,7 @@ static int wait_region_args(struct uring_ctx *ctx, const void *arg,
 	if (argsz != sizeof(w))
 		return -EINVAL;
 	entry = uring_wait_region_entry(ctx, arg);
-	if (!entry || copy_from_user(&w, entry, sizeof(w)))
+	if (!entry || uring_copy_from_user(&w, entry, sizeof(w)))
 		return -EFAULT;
 	if (w.flags & ~(__u32)IORING_REG_WAIT_TS)
 		return -EINVAL;
@@ -136,7 +124,7 @@ static int parse_args(struct uring_ctx *ctx, unsigned flags,
 			return copy_sigmask(w, arg, argsz);
 		if (argsz != sizeof(ga))
 			return -EINVAL;
-		ret = copy_from_user(&ga, arg, sizeof(ga));
+		ret = uring_copy_from_user(&ga, arg, sizeof(ga));
 	}
 	if (ret)
 		return ret;
@@ -146,7 +134,7 @@ static int parse_args(struct uring_ctx *ctx, unsigned flags,
 	if (ga.ts) {
 		/* A region entry's time is already here. */
 		if (ga.ts != (uintptr_t)&ts)
-			ret = copy_from_user(&ts, (void *)(uintptr_t)ga.ts,
+			ret = uring_copy_from_user(&ts, (void *)(uintptr_t)ga.ts,
 					     sizeof(ts));
 		if (ret)
 			return ret;
