@@ -2,8 +2,8 @@
 /*
  * Stress: many rings on many threads, one ring shared by several
  * submitters and a reaper, several waiters on one ring with reads armed,
- * recvs on fixed sockets re-armed against a writer, and rings torn down
- * with requests in flight.
+ * recvs on fixed sockets re-armed against a writer, bursts of async reads
+ * with cancels, and rings torn down with requests in flight.
  * Every CQE must arrive exactly once with its expected result, and no
  * descriptor (nor, on the userspace backend, thread) may outlive a ring.
  */
@@ -389,6 +389,93 @@ static void check_worker_wakes_polling_waiter(void)
 	rmdir(dir);
 }
 
+#define BURST 24
+#define BURST_ROUNDS 300
+
+struct burst_result {
+	int res;
+	int seen;
+};
+
+/* Queue one round: async reads, an async read linked to a NOP, a cancel. */
+static void queue_burst(struct io_uring *ring, int round, char (*bufs)[8])
+{
+	struct io_uring_sqe *sqe;
+
+	for (int i = 0; i < BURST + 1; i++) {
+		sqe = io_uring_get_sqe(ring);
+		io_uring_prep_read(sqe, file_fd, bufs[i], 8, (__u64)i * 8);
+		sqe->flags |= IOSQE_ASYNC | (i == BURST ? IOSQE_IO_LINK : 0);
+		sqe->user_data = (__u64)i;
+	}
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_nop(sqe);
+	sqe->user_data = BURST + 1;
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_cancel64(sqe, (__u64)(round % BURST), 0);
+	sqe->user_data = BURST + 2;
+}
+
+/* Each CQE once, with a result that agrees with what the cancel found. */
+static void check_burst(const struct burst_result *r, int round)
+{
+	int target = round % BURST;
+
+	for (int i = 0; i < BURST + 3; i++)
+		if (r[i].seen != 1)
+			T_CHECK_INT("async burst CQE seen once", r[i].seen, 1);
+	for (int i = 0; i <= BURST; i++)
+		if (i != target && r[i].res != 8)
+			T_CHECK_INT("async burst read", r[i].res, 8);
+	if (r[BURST + 1].res != 0)
+		T_CHECK_INT("NOP linked to an async read", r[BURST + 1].res, 0);
+	switch (r[BURST + 2].res) {
+	case 0:
+		T_CHECK_INT("cancelled read", r[target].res, -ECANCELED);
+		break;
+	case -EALREADY:
+		/* Flagged while running: it may still stop before its read. */
+		if (r[target].res != -ECANCELED)
+			T_CHECK_INT("read found running", r[target].res, 8);
+		break;
+	case -ENOENT:
+		T_CHECK_INT("read the cancel missed", r[target].res, 8);
+		break;
+	default:
+		T_CHECK_INT("cancel of an async read", r[BURST + 2].res, 0);
+	}
+}
+
+/*
+ * Bursts of worker-run reads, each with a cancel in its own batch: workers
+ * post CQEs in batches, and a cancel must see the batch's work queued.
+ */
+static void check_async_bursts(void)
+{
+	char bufs[BURST + 1][8];
+	struct io_uring ring;
+
+	t_ring(&ring, 64, 0);
+	for (int round = 0; round < BURST_ROUNDS; round++) {
+		struct burst_result r[BURST + 3] = {{0}};
+
+		queue_burst(&ring, round, bufs);
+		ASSERT_EQ(io_uring_submit(&ring), BURST + 3);
+		for (int n = 0; n < BURST + 3; n++) {
+			struct io_uring_cqe *cqe;
+
+			REQUIRE_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
+			if (cqe->user_data < BURST + 3) {
+				r[cqe->user_data].res = cqe->res;
+				r[cqe->user_data].seen++;
+			}
+			io_uring_cqe_seen(&ring, cqe);
+		}
+		check_burst(r, round);
+	}
+	io_uring_queue_exit(&ring);
+}
+
 /* Tear rings down with reads, polls, timeouts and async work pending. */
 static void check_teardown(void)
 {
@@ -450,6 +537,7 @@ int main(int argc, char **argv)
 	check_waiters_with_reads_armed();
 	check_fixed_recvs_rearmed();
 	check_worker_wakes_polling_waiter();
+	check_async_bursts();
 	check_teardown();
 	close(file_fd);
 	return t_done();
