@@ -448,7 +448,10 @@ void iowq_enqueue_async(struct iowq *wq, struct uring_req *req, bool bounded)
 
 void iowq_submit_batch(struct iowq *wq)
 {
-	for (int cls = 0; wq && cls < 2; cls++) {
+	/* The lists belong to the thread running the ring's batch. */
+	if (!wq || uring_submitting != wq->ctx)
+		return;
+	for (int cls = 0; cls < 2; cls++) {
 		struct uring_req *first = wq->batch_head[cls], *last = first;
 		unsigned nr = 1;
 
@@ -468,8 +471,7 @@ struct uring_req *iowq_take(struct iowq *wq,
 {
 	struct uring_req *taken = NULL, **tail = &taken;
 
-	if (uring_submitting == wq->ctx)
-		iowq_submit_batch(wq);
+	iowq_submit_batch(wq);
 	pthread_mutex_lock(&wq->lock);
 	for (int i = 0; i < 2; i++) {
 		struct iowq_class *c = &wq->cls[i];
@@ -505,8 +507,7 @@ bool iowq_running(struct iowq *wq, bool (*match)(struct uring_req *, void *),
 {
 	bool found = false;
 
-	if (uring_submitting == wq->ctx)
-		iowq_submit_batch(wq);
+	iowq_submit_batch(wq);
 	pthread_mutex_lock(&wq->lock);
 	for (struct running *r = wq->running; r && !found; r = r->next)
 		found = match(r->req, arg);

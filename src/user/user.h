@@ -431,7 +431,7 @@ void iowq_destroy(struct iowq *wq);
 void iowq_enqueue(struct iowq *wq, struct uring_req *req, bool bounded);
 /* IOSQE_ASYNC work: within a submission batch, queued at its end. */
 void iowq_enqueue_async(struct iowq *wq, struct uring_req *req, bool bounded);
-/* Queue the batch's IOSQE_ASYNC work; called with uring_lock held. */
+/* Queue the batch's IOSQE_ASYNC work; a no-op outside the ring's batch. */
 void iowq_submit_batch(struct iowq *wq);
 /* A worker is about to block: another may run the queued work meanwhile. */
 void iowq_worker_may_block(void);
