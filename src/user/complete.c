@@ -273,26 +273,23 @@ static void req_retire(struct uring_req *req)
 }
 
 /*
- * A worker's completions, held until it runs out of queued work, is about
- * to block, or has a batch full: one lock and one wake-up for the batch.
+ * A worker's batch. Every completion reads this, so it is a pointer in
+ * initial-exec TLS (no __tls_get_addr call, and little static TLS used).
  */
-struct complete_batch {
-	struct uring_ctx *ctx;
-	unsigned nr;
-	struct uring_req *reqs[WORKER_BATCH];
-};
+static __thread struct uring_complete_batch *worker_batch
+	__attribute__((tls_model("initial-exec")));
 
-static __thread struct complete_batch worker_batch;
-
-void uring_complete_batch_start(struct uring_ctx *ctx)
+void uring_complete_batch_start(struct uring_complete_batch *b,
+				struct uring_ctx *ctx)
 {
-	worker_batch.ctx = ctx;
-	worker_batch.nr = 0;
+	b->ctx = ctx;
+	b->nr = 0;
+	worker_batch = b;
 }
 
 bool uring_complete_batch_held(void)
 {
-	return worker_batch.nr != 0;
+	return worker_batch && worker_batch->nr;
 }
 
 /*
@@ -301,13 +298,13 @@ bool uring_complete_batch_held(void)
  */
 void uring_complete_batch_flush(void)
 {
-	struct complete_batch *b = &worker_batch;
+	struct uring_complete_batch *b = worker_batch;
 	struct io_uring_cqe cqes[WORKER_BATCH];
 	struct uring_req *reqs[WORKER_BATCH];
 	unsigned nr;
 
 	/* Retiring can complete more (a failed link): they go next round. */
-	while ((nr = b->nr)) {
+	while (b && (nr = b->nr)) {
 		unsigned ncqe = 0;
 
 		memcpy(reqs, b->reqs, nr * sizeof(reqs[0]));
@@ -329,7 +326,7 @@ void uring_complete_batch_flush(void)
 
 void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags)
 {
-	struct complete_batch *b = &worker_batch;
+	struct uring_complete_batch *b = worker_batch;
 
 	req->res = res;
 	if (res < 0)
@@ -339,7 +336,7 @@ void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags)
 		uring_post_cqe(req->ctx, req->user_data, res, cflags);
 		return;
 	}
-	if (b->ctx == req->ctx) {
+	if (b && b->ctx == req->ctx) {
 		req->cflags = cflags;
 		b->reqs[b->nr++] = req;
 		if (b->nr == WORKER_BATCH)

@@ -329,6 +329,7 @@ static void *worker_main(void *p)
 	struct worker_arg *arg = p;
 	struct iowq *wq = arg->wq;
 	struct iowq_class *c = &wq->cls[arg->cls];
+	struct uring_complete_batch batch;
 	char name[16];
 	sigset_t all;
 
@@ -340,7 +341,7 @@ static void *worker_main(void *p)
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	uring_eventfd_worker_thread();
 	current_worker = arg;
-	uring_complete_batch_start(wq->ctx);
+	uring_complete_batch_start(&batch, wq->ctx);
 	pthread_mutex_lock(&wq->lock);
 	for (;;) {
 		struct uring_req *req;

@@ -406,9 +406,19 @@ static inline void uring_defer_cqe(struct uring_ctx *ctx, __u64 user_data,
 	cqe->flags = cflags;
 }
 void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags);
-/* A worker's completions on ctx wait in a batch until flushed. */
+/*
+ * A worker's completions on ctx, held until it runs out of queued work,
+ * is about to block, or has a batch full: one lock and one wake-up for
+ * the batch. It lives on the worker's stack.
+ */
 #define WORKER_BATCH 16
-void uring_complete_batch_start(struct uring_ctx *ctx);
+struct uring_complete_batch {
+	struct uring_ctx *ctx;
+	unsigned nr;
+	struct uring_req *reqs[WORKER_BATCH];
+};
+void uring_complete_batch_start(struct uring_complete_batch *b,
+				struct uring_ctx *ctx);
 void uring_complete_batch_flush(void);
 bool uring_complete_batch_held(void);
 void uring_flush_overflow(struct uring_ctx *ctx);
