@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
+
 #include "harness.h"
 
 int t_failures;
@@ -120,6 +122,19 @@ int t_temp_file(size_t len, char pattern)
 		done += n;
 	}
 	return fd;
+}
+
+int t_count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
 }
 
 int t_reg(struct io_uring *ring, unsigned op, const void *arg, unsigned nr)

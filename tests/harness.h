@@ -94,5 +94,7 @@ int t_submit_wait(struct io_uring *ring, struct t_cqe *out, int n);
 
 /* An unlinked temporary regular file holding len bytes of pattern. */
 int t_temp_file(size_t len, char pattern);
+/* Entries in a directory, . and .. included (/proc/self/fd: open fds). */
+int t_count_dir(const char *path);
 
 #endif

@@ -5,7 +5,6 @@
  * never before the CQE of a request still using its file, and no
  * descriptor may stay open once the last reference is gone.
  */
-#include <dirent.h>
 #include <pthread.h>
 
 #include "harness.h"
@@ -14,18 +13,6 @@
 #define ITERS 40
 #define THREADS 4
 #define READ_DATA (1ULL << 62) /* user_data of reads; tags are small */
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	while (d && readdir(d))
-		n++;
-	if (d)
-		closedir(d);
-	return n;
-}
 
 /*
  * Per-thread ring: reads wait on pipes registered with tags; replacing
@@ -228,7 +215,7 @@ int main(int argc, char **argv)
 
 	t_init(argc, argv);
 	T_REQUIRE_REGISTER(IORING_REGISTER_FILES2, IORING_REGISTER_FILES_UPDATE2);
-	fds_before = count_fds();
+	fds_before = t_count_dir("/proc/self/fd");
 	for (long i = 0; i < THREADS; i++)
 		pthread_create(&threads[i], NULL, ordering_thread, (void *)i);
 	for (int i = 0; i < THREADS; i++) {
@@ -239,6 +226,6 @@ int main(int argc, char **argv)
 	}
 	check_shared_ring();
 	/* Every registered file's descriptor is gone with its last user. */
-	ASSERT_EQ(count_fds(), fds_before);
+	ASSERT_EQ(t_count_dir("/proc/self/fd"), fds_before);
 	return t_done();
 }

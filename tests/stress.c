@@ -7,7 +7,6 @@
  * Every CQE must arrive exactly once with its expected result, and no
  * descriptor (nor, on the userspace backend, thread) may outlive a ring.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -22,19 +21,6 @@
 #define ROUNDS 150
 
 static int file_fd;
-
-static int count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 /* One ring per thread: NOPs, a pipe round trip, async reads, timeouts. */
 static void *ring_per_thread(void *arg)
@@ -479,8 +465,8 @@ static void check_async_bursts(void)
 /* Tear rings down with reads, polls, timeouts and async work pending. */
 static void check_teardown(void)
 {
-	int fds_before = count_dir("/proc/self/fd");
-	int tasks_before = count_dir("/proc/self/task");
+	int fds_before = t_count_dir("/proc/self/fd");
+	int tasks_before = t_count_dir("/proc/self/task");
 
 	for (int round = 0; round < 20; round++) {
 		struct __kernel_timespec ts = {.tv_sec = 60};
@@ -513,10 +499,10 @@ static void check_teardown(void)
 		close(p[0]);
 		close(p[1]);
 	}
-	ASSERT_EQ(count_dir("/proc/self/fd"), fds_before);
+	ASSERT_EQ(t_count_dir("/proc/self/fd"), fds_before);
 	/* Kernel io-wq workers leave asynchronously; ours are joined. */
 	if (t_backend_kind() == ANYRING_BACKEND_USER)
-		ASSERT_EQ(count_dir("/proc/self/task"), tasks_before);
+		ASSERT_EQ(t_count_dir("/proc/self/task"), tasks_before);
 }
 
 int main(int argc, char **argv)
