@@ -123,6 +123,31 @@ static void check_fixed_use(struct io_uring *ring, int fd)
 	ASSERT_EQ(io_uring_unregister_files(ring), 0);
 }
 
+/*
+ * A file whose last request has posted its CQE is closed once the table
+ * is unregistered: a request lets go of its slot before the register call
+ * can return, on both backends (the worker's CQE races with it).
+ */
+static void check_closed_after_last_cqe(struct io_uring *ring, int fd)
+{
+	int before = t_count_dir("/proc/self/fd");
+
+	for (int round = 0; round < 200; round++) {
+		struct io_uring_sqe *sqe;
+		char buf[8];
+		struct t_cqe c;
+
+		REQUIRE_EQ(io_uring_register_files(ring, &fd, 1), 0);
+		sqe = io_uring_get_sqe(ring);
+		io_uring_prep_read(sqe, 0, buf, sizeof(buf), 0);
+		sqe->flags = IOSQE_FIXED_FILE | IOSQE_ASYNC;
+		REQUIRE_EQ(t_submit_wait(ring, &c, 1), 1);
+		ASSERT_EQ(c.res, (int)sizeof(buf));
+		REQUIRE_EQ(io_uring_unregister_files(ring), 0);
+		ASSERT_EQ(t_count_dir("/proc/self/fd"), before);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct io_uring ring;
@@ -133,6 +158,8 @@ int main(int argc, char **argv)
 	fd = t_temp_file(4096, 'x');
 	t_ring(&ring, 8, 0);
 	check_register_errors(&ring, fd);
+	check_closed_after_last_cqe(&ring, fd);
+	/* Last but one: a process without privilege cannot undo it. */
 	check_nofile_limit(&ring, fd);
 	check_fixed_use(&ring, fd);
 	io_uring_queue_exit(&ring);

@@ -5,6 +5,7 @@
  * waiters, and retiring requests and their links.
  */
 #include <linux/futex.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -197,7 +198,8 @@ static void req_recycle(struct uring_req *req)
 		;
 }
 
-void uring_req_free(struct uring_req *req)
+/* What a request holds until its CQE is out: files, buffers, our fd. */
+static void req_release(struct uring_req *req)
 {
 	/* After the CQE: a tag freed here follows the request's CQE. */
 	if (req->file_node)
@@ -206,11 +208,25 @@ void uring_req_free(struct uring_req *req)
 		rsrc_node_put(req->buf_node);
 	if (req->owned_fd >= 0)
 		kernel_close(req->owned_fd);
+	req->file_node = NULL;
+	req->buf_node = NULL;
+	req->owned_fd = -1;
+}
+
+void uring_req_free(struct uring_req *req)
+{
+	req_release(req);
 	if (req->iov)
 		free(req->iov);
 	if (req->op_data)
 		free(req->op_data);
 	req_recycle(req);
+}
+
+void uring_release_wait(struct uring_ctx *ctx)
+{
+	while (atomic_load(&ctx->releasing))
+		sched_yield();
 }
 
 void uring_req_cache_free(struct uring_ctx *ctx)
@@ -317,8 +333,13 @@ void uring_complete_batch_flush(void)
 			cqes[ncqe].flags = reqs[i]->cflags;
 			ncqe++;
 		}
+		/* Counted from before the CQEs show until the files go. */
+		atomic_fetch_add(&b->ctx->releasing, 1);
 		if (ncqe)
 			post_cqes(b->ctx, cqes, ncqe);
+		for (unsigned i = 0; i < nr; i++)
+			req_release(reqs[i]);
+		atomic_fetch_sub(&b->ctx->releasing, 1);
 		for (unsigned i = 0; i < nr; i++)
 			req_retire(reqs[i]);
 	}
@@ -343,7 +364,17 @@ void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags)
 			uring_complete_batch_flush();
 		return;
 	}
+	/* Under uring_lock the CQE waits for the batch's end: no window. */
+	if (uring_submitting == req->ctx) {
+		if (posts_cqe(req))
+			uring_post_cqe(req->ctx, req->user_data, res, cflags);
+		req_retire(req);
+		return;
+	}
+	atomic_fetch_add(&req->ctx->releasing, 1);
 	if (posts_cqe(req))
 		uring_post_cqe(req->ctx, req->user_data, res, cflags);
+	req_release(req);
+	atomic_fetch_sub(&req->ctx->releasing, 1);
 	req_retire(req);
 }

@@ -192,6 +192,11 @@ int uring_register(unsigned fd, unsigned opcode, const void *arg,
 		ret = -EACCES;
 	else
 		ret = dispatch(ctx, opcode, (void *)arg, nr_args);
+	/*
+	 * The kernel's completions let go of files under uring_lock, so a
+	 * table unregistered after a CQE is closed by the time this returns.
+	 */
+	uring_release_wait(ctx);
 	pthread_mutex_unlock(&ctx->uring_lock);
 	uring_ctx_put(ctx);
 	errno = saved_errno;

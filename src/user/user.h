@@ -207,6 +207,11 @@ struct uring_ctx {
 	atomic_uint cq_waiters;
 	atomic_uint cq_poll_waiters; /* waiters polling in the engine's place */
 	unsigned cq_posted;     /* CQEs posted, for counted timeouts */
+	/*
+	 * Threads between posting CQEs and letting go of those requests'
+	 * files and buffers (complete.c); unregistering waits for none.
+	 */
+	atomic_uint releasing;
 
 	/* Requests a drain must wait for, and the chains it holds back. */
 	_Alignas(64) pthread_mutex_t inflight_lock;
@@ -423,6 +428,11 @@ void uring_complete_batch_flush(void);
 bool uring_complete_batch_held(void);
 void uring_flush_overflow(struct uring_ctx *ctx);
 void uring_req_free(struct uring_req *req);
+/*
+ * Wait until every request whose CQE is out has let go of its files and
+ * buffers, as the kernel's have once uring_lock is ours.
+ */
+void uring_release_wait(struct uring_ctx *ctx);
 void uring_inflight_add(struct uring_req *req);
 /* Free the request caches (teardown). */
 void uring_req_cache_free(struct uring_ctx *ctx);
