@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * REGISTER_FILES / UNREGISTER_FILES (kernel-semantics.md §3.2, §3.3) and
- * the liburing helpers on top of them, then fixed-file use at issue time.
+ * the liburing helpers on top of them, then fixed-file use at issue time,
+ * and tables larger than one batch of the userspace backend's duplicates.
  */
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include "harness.h"
@@ -123,6 +125,112 @@ static void check_fixed_use(struct io_uring *ring, int fd)
 	ASSERT_EQ(io_uring_unregister_files(ring), 0);
 }
 
+/* Files for table slots: each a memfd holding its own index. */
+#define MANY 300 /* more than one SCM_RIGHTS message carries (253) */
+
+static int indexed_file(int i)
+{
+	int fd = memfd_create("anyring-test", MFD_CLOEXEC);
+
+	REQUIRE_EQ(!!(fd >= 0), 1);
+	REQUIRE_EQ(pwrite(fd, &i, sizeof(i), 0), (ssize_t)sizeof(i));
+	return fd;
+}
+
+/* Slot i reads back index i, or is empty where fds[i] was -1. */
+static void check_slots_read_back(struct io_uring *ring, const int *fds)
+{
+	for (int i = 0; i < MANY; i++) {
+		int got = -1;
+		struct t_cqe c = fixed_read(ring, i, (char *)&got, sizeof(got));
+
+		if (fds[i] == -1) {
+			ASSERT_EQ(c.res, -EBADF);
+		} else {
+			ASSERT_EQ(c.res, (int)sizeof(got));
+			ASSERT_EQ(got, i);
+		}
+	}
+}
+
+/*
+ * A table over several batches, with holes: every slot gets its own file,
+ * and a bad fd in the last entry fails it all without a descriptor left.
+ */
+static void check_many_files(struct io_uring *ring)
+{
+	int fds[MANY], held[MANY];
+	int before = t_count_dir("/proc/self/fd");
+
+	for (int i = 0; i < MANY; i++)
+		fds[i] = i % 7 == 3 ? -1 : indexed_file(i);
+	memcpy(held, fds, sizeof(fds));
+	fds[MANY - 1] = 0x7ffffff0;
+	ASSERT_EQ(io_uring_register_files(ring, fds, MANY), -EBADF);
+	fds[MANY - 1] = held[MANY - 1];
+	ASSERT_EQ(io_uring_register_files(ring, fds, MANY), 0);
+	/* The table holds the files once the caller's fds are gone. */
+	for (int i = 0; i < MANY; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	check_slots_read_back(ring, fds);
+	ASSERT_EQ(io_uring_unregister_files(ring), 0);
+	ASSERT_EQ(t_count_dir("/proc/self/fd"), before);
+}
+
+/*
+ * The userspace backend holds each file with a descriptor of its own, so
+ * a table that fits RLIMIT_NOFILE can still run out of descriptors
+ * (README, known differences): it fails whole, with nothing left open.
+ */
+static void check_duplicates_past_limit(struct io_uring *ring)
+{
+	struct rlimit old, low;
+	int fds[MANY], before;
+
+	for (int i = 0; i < MANY; i++)
+		fds[i] = indexed_file(i);
+	before = t_count_dir("/proc/self/fd");
+	getrlimit(RLIMIT_NOFILE, &old);
+	low = old;
+	/* Room for the table and about a third of the duplicates. */
+	low.rlim_cur = (rlim_t)fds[MANY - 1] + 1 + MANY / 3;
+	REQUIRE_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+	if (t_backend_kind() == ANYRING_BACKEND_USER) {
+		ASSERT_EQ(t_reg(ring, IORING_REGISTER_FILES, fds, MANY), -EMFILE);
+	} else {
+		ASSERT_EQ(t_reg(ring, IORING_REGISTER_FILES, fds, MANY), 0);
+		ASSERT_EQ(io_uring_unregister_files(ring), 0);
+	}
+	setrlimit(RLIMIT_NOFILE, &old);
+	ASSERT_EQ(t_count_dir("/proc/self/fd"), before);
+	ASSERT_EQ(io_uring_unregister_files(ring), -ENXIO);
+	for (int i = 0; i < MANY; i++)
+		close(fds[i]);
+}
+
+/*
+ * An array that is readable only in part is read entry by entry: a bad
+ * fd before the unreadable entry wins over the fault, as in the kernel.
+ */
+static void check_partly_readable_array(struct io_uring *ring, int fd)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int *fds = (int *)(map + page) - 2;
+
+	REQUIRE_EQ(!!(map != MAP_FAILED), 1);
+	REQUIRE_EQ(mprotect(map + page, page, PROT_NONE), 0);
+	fds[0] = fd;
+	fds[1] = fd;
+	EXPECT_REG(ring, IORING_REGISTER_FILES, fds, 3, -EFAULT);
+	fds[1] = 0x7ffffff0;
+	EXPECT_REG(ring, IORING_REGISTER_FILES, fds, 3, -EBADF);
+	EXPECT_REG(ring, IORING_UNREGISTER_FILES, NULL, 0, -ENXIO);
+	munmap(map, 2 * page);
+}
+
 /*
  * A file whose last request has posted its CQE is closed once the table
  * is unregistered: a request lets go of its slot before the register call
@@ -158,6 +266,9 @@ int main(int argc, char **argv)
 	fd = t_temp_file(4096, 'x');
 	t_ring(&ring, 8, 0);
 	check_register_errors(&ring, fd);
+	check_many_files(&ring);
+	check_duplicates_past_limit(&ring);
+	check_partly_readable_array(&ring, fd);
 	check_closed_after_last_cqe(&ring, fd);
 	/* Last but one: a process without privilege cannot undo it. */
 	check_nofile_limit(&ring, fd);

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "fd_dup.h"
 #include "kernel/syscall.h"
 #include "rsrc.h"
 #include "uaccess.h"
@@ -41,43 +42,26 @@ static void bit_clear(unsigned long *map, unsigned i)
 	map[i / BITS] &= ~(1UL << (i % BITS));
 }
 
-/* A node holding our own duplicate of fd, or -EBADF (-EMFILE if none). */
-static int file_node_create(struct uring_ctx *ctx, int fd, __u64 tag,
-			    struct rsrc_node **out)
+/* As the kernel's fget at registration: 0, or -EBADF if fd cannot be. */
+static int file_check(int fd)
 {
-	struct rsrc_node *node;
 	long flags;
-	int dup_fd;
 
-	*out = NULL;
 	if (fd < 0)
 		return -EBADF;
-	/* As the kernel's fget: closed and O_PATH descriptors are refused. */
+	/* Closed and O_PATH descriptors are refused. */
 	flags = kernel_syscall6(__NR_fcntl, fd, F_GETFL, 0, 0, 0, 0);
 	if (flags < 0 || (flags & O_PATH))
 		return -EBADF;
 	/* io_uring files cannot be registered. */
 	if (uring_flags_may_be_ring(flags) && uring_fd_is_ring(fd))
 		return -EBADF;
-	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (dup_fd < 0)
-		return errno == EBADF ? -EBADF : -EMFILE;
-	node = calloc(1, sizeof(*node));
-	if (!node) {
-		kernel_close(dup_fd);
-		return -ENOMEM;
-	}
-	atomic_init(&node->refs, 1);
-	node->type = RSRC_FILE;
-	node->ctx = ctx;
-	node->tag = tag;
-	node->fd = dup_fd;
-	*out = node;
 	return 0;
 }
 
-/* A node for a file we already own (direct installs). */
-static struct rsrc_node *file_node_adopt(struct uring_ctx *ctx, int fd)
+/* A node for a file we own (fd), or for one whose duplicate comes later. */
+static struct rsrc_node *file_node_adopt(struct uring_ctx *ctx, int fd,
+					 __u64 tag)
 {
 	struct rsrc_node *node = calloc(1, sizeof(*node));
 
@@ -86,8 +70,29 @@ static struct rsrc_node *file_node_adopt(struct uring_ctx *ctx, int fd)
 	atomic_init(&node->refs, 1);
 	node->type = RSRC_FILE;
 	node->ctx = ctx;
+	node->tag = tag;
 	node->fd = fd;
 	return node;
+}
+
+/* A node holding our own duplicate of fd: 0, -EBADF, -EMFILE or -ENOMEM. */
+static int file_node_create(struct uring_ctx *ctx, int fd, __u64 tag,
+			    struct rsrc_node **out)
+{
+	int ret = file_check(fd);
+
+	*out = NULL;
+	if (ret)
+		return ret;
+	fd = uring_dup_fd(fd);
+	if (fd < 0)
+		return fd;
+	*out = file_node_adopt(ctx, fd, tag);
+	if (!*out) {
+		kernel_close(fd);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static struct rsrc_node *slot_node(const struct file_table *ft, unsigned slot)
@@ -153,19 +158,6 @@ static void table_release(struct file_table *ft, bool tags)
 	free(ft->bitmap);
 }
 
-static int read_entry(const int *fds, const __u64 *tags, unsigned i, int *fd,
-		      __u64 *tag)
-{
-	*tag = 0;
-	*fd = -1;
-	/* The tag is read before the fd, as the kernel does. */
-	if (tags && uring_copy_from_user(tag, &tags[i], sizeof(*tag)))
-		return -EFAULT;
-	if (fds && uring_copy_from_user(fd, &fds[i], sizeof(*fd)))
-		return -EFAULT;
-	return 0;
-}
-
 static unsigned nofile_limit(void)
 {
 	struct rlimit lim;
@@ -175,29 +167,138 @@ static unsigned nofile_limit(void)
 					      : (unsigned)lim.rlim_cur;
 }
 
-/*
- * The descriptor array in one copy when it is all readable (one system
- * call instead of one per entry); NULL otherwise, and the entries are
- * then read one by one so a fault surfaces where the kernel's would.
- */
-static int *copy_fds(const int *fds, const __u64 *tags, unsigned nr)
-{
-	int *copy;
+/* A registration's arrays, each copied at once when all of it is readable. */
+struct entries {
+	const int *fds;
+	const __u64 *tags;
+	int *fds_copy;
+	__u64 *tags_copy;
+};
 
-	if (!fds || tags)
+/*
+ * One copy per array (one system call instead of one per entry); an
+ * array that is not all readable is read entry by entry, so a fault
+ * surfaces at the entry where the kernel's would.
+ */
+static void *copy_array(const void *user, size_t len)
+{
+	void *copy;
+
+	if (!user)
 		return NULL;
-	copy = malloc((size_t)nr * sizeof(*copy));
-	if (copy && uring_copy_from_user(copy, fds, (size_t)nr * sizeof(*copy))) {
+	copy = malloc(len);
+	if (copy && uring_copy_from_user(copy, user, len)) {
 		free(copy);
 		copy = NULL;
 	}
 	return copy;
 }
 
+static void entries_copy(struct entries *e, const int *fds, const __u64 *tags,
+			 unsigned nr)
+{
+	e->fds = fds;
+	e->tags = tags;
+	e->fds_copy = copy_array(fds, (size_t)nr * sizeof(*fds));
+	e->tags_copy = copy_array(tags, (size_t)nr * sizeof(*tags));
+}
+
+static void entries_free(struct entries *e)
+{
+	free(e->fds_copy);
+	free(e->tags_copy);
+}
+
+/* The tag is read before the fd, as the kernel does. */
+static int entries_read(const struct entries *e, unsigned i, int *fd,
+			__u64 *tag)
+{
+	if (e->tags_copy)
+		*tag = e->tags_copy[i];
+	else if (!e->tags)
+		*tag = 0;
+	else if (uring_copy_from_user(tag, &e->tags[i], sizeof(*tag)))
+		return -EFAULT;
+	if (e->fds_copy)
+		*fd = e->fds_copy[i];
+	else if (!e->fds)
+		*fd = -1;
+	else if (uring_copy_from_user(fd, &e->fds[i], sizeof(*fd)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Check every entry and give each file a node, its descriptor still to
+ * come; the application's descriptors go to wanted[] in slot order.
+ */
+static int table_fill(struct uring_ctx *ctx, struct file_table *nt,
+		      const struct entries *e, int *wanted, unsigned *nr_wanted)
+{
+	int ret = 0;
+
+	*nr_wanted = 0;
+	for (unsigned i = 0; i < nt->nr; i++) {
+		struct rsrc_node **place;
+		__u64 tag;
+		int fd;
+
+		if ((ret = entries_read(e, i, &fd, &tag)))
+			break;
+		if (fd == -1) {
+			if (tag)
+				return -EINVAL;
+			continue;
+		}
+		if ((ret = file_check(fd)))
+			break;
+		place = slot_place(nt, i);
+		if (!place || !(*place = file_node_adopt(ctx, -1, tag)))
+			return -ENOMEM;
+		bit_set(nt->bitmap, i);
+		wanted[(*nr_wanted)++] = fd;
+	}
+	return ret;
+}
+
+/* Hand the duplicates to the nodes table_fill made, in slot order. */
+static void table_give_fds(struct file_table *nt, const int *dups)
+{
+	unsigned j = 0;
+
+	for (unsigned i = 0; i < nt->nr; i++)
+		if (bit_test(nt->bitmap, i))
+			slot_node(nt, i)->fd = dups[j++];
+}
+
+/*
+ * All entries are checked before any file is duplicated, so that the
+ * duplicates are made together (fd_dup.c) and a failure has none to close.
+ */
+static int table_load(struct uring_ctx *ctx, struct file_table *nt,
+		      const int *fds, const __u64 *tags)
+{
+	unsigned nr_wanted = 0;
+	struct entries e;
+	int *wanted, ret;
+
+	wanted = malloc((size_t)nt->nr * sizeof(*wanted));
+	if (!wanted)
+		return -ENOMEM;
+	entries_copy(&e, fds, tags, nt->nr);
+	ret = table_fill(ctx, nt, &e, wanted, &nr_wanted);
+	entries_free(&e);
+	if (!ret && nr_wanted)
+		ret = uring_dup_fds(wanted, wanted, nr_wanted);
+	if (!ret)
+		table_give_fds(nt, wanted);
+	free(wanted);
+	return ret;
+}
+
 int files_register(struct uring_ctx *ctx, const int *fds, const __u64 *tags,
 		   unsigned nr)
 {
-	int *copied;
 	struct file_table nt;
 	int ret;
 
@@ -210,31 +311,9 @@ int files_register(struct uring_ctx *ctx, const int *fds, const __u64 *tags,
 	ret = table_create(&nt, nr);
 	if (ret)
 		return ret;
-	copied = copy_fds(fds, tags, nr);
 	/* A sparse table without tags has no entries to read. */
-	for (unsigned i = 0; !ret && (fds || tags) && i < nr; i++) {
-		struct rsrc_node **place;
-		__u64 tag = 0;
-		int fd;
-
-		if (copied)
-			fd = copied[i];
-		else if ((ret = read_entry(fds, tags, i, &fd, &tag)))
-			break;
-		if (fd == -1) {
-			ret = tag ? -EINVAL : 0;
-			continue;
-		}
-		place = slot_place(&nt, i);
-		if (!place) {
-			ret = -ENOMEM;
-			break;
-		}
-		ret = file_node_create(ctx, fd, tag, place);
-		if (!ret)
-			bit_set(nt.bitmap, i);
-	}
-	free(copied);
+	if (fds || tags)
+		ret = table_load(ctx, &nt, fds, tags);
 	if (ret) {
 		/* A failed registration posts no tags. */
 		table_release(&nt, false);
@@ -320,6 +399,7 @@ static int slot_set(struct uring_ctx *ctx, unsigned slot,
 int files_update(struct uring_ctx *ctx, __u32 off, const int *fds,
 		 const __u64 *tags, unsigned nr)
 {
+	const struct entries e = { .fds = fds, .tags = tags };
 	unsigned done;
 	int ret = 0;
 
@@ -332,7 +412,7 @@ int files_update(struct uring_ctx *ctx, __u32 off, const int *fds,
 		__u64 tag;
 		int fd;
 
-		ret = read_entry(fds, tags, done, &fd, &tag);
+		ret = entries_read(&e, done, &fd, &tag);
 		if (ret)
 			break;
 		if ((fd == IORING_REGISTER_FILES_SKIP || fd == -1) && tag) {
@@ -426,7 +506,7 @@ int rsrc_install_file(struct uring_ctx *ctx, int fd, unsigned file_index)
 	struct rsrc_node *node, *old = NULL;
 	int slot, ret;
 
-	node = file_node_adopt(ctx, fd);
+	node = file_node_adopt(ctx, fd, 0);
 	if (!node) {
 		kernel_close(fd);
 		return -ENOMEM;

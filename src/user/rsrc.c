@@ -41,7 +41,9 @@ void rsrc_node_put(struct rsrc_node *node)
 		/* Read after the last put's acquire: no arm can race us. */
 		if (node->watch && node->ctx->poll)
 			poll_engine_unwatch(node->ctx->poll, node);
-		kernel_close(node->fd);
+		/* A failed registration's nodes never got a descriptor. */
+		if (node->fd >= 0)
+			kernel_close(node->fd);
 	} else if (atomic_fetch_sub(&node->buf->refs, 1) == 1) {
 		rsrc_unaccount_pages(node->buf->pages);
 		free(node->buf);

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Descriptors of our own for the application's files: what the kernel's
+ * fget is to a library, since only a descriptor keeps a file open after
+ * the application closes its own.
+ */
+#ifndef ANYRING_FD_DUP_H
+#define ANYRING_FD_DUP_H
+
+/* A close-on-exec duplicate of fd, or -EBADF or -EMFILE. */
+int uring_dup_fd(int fd);
+
+/*
+ * Duplicates of fds[0..n) into dups[0..n) (which may be fds itself).
+ * Returns 0, or -EBADF or -EMFILE with no duplicate left open.
+ */
+int uring_dup_fds(const int *fds, int *dups, unsigned n);
+
+#endif
