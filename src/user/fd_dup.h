@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Descriptors of our own for the application's files: what the kernel's
- * fget is to a library, since only a descriptor keeps a file open after
- * the application closes its own.
+ * Descriptors of our own for the application's files: a library's fget,
+ * since only a descriptor keeps a file open once the application has
+ * closed its own.
  */
 #ifndef ANYRING_FD_DUP_H
 #define ANYRING_FD_DUP_H
