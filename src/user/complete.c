@@ -289,6 +289,23 @@ static void req_retire(struct uring_req *req)
 }
 
 /*
+ * Post a completing thread's CQEs and let go of their requests' files and
+ * buffers; uring_release_wait() waits while this runs, so a register call
+ * never returns between the two.
+ */
+static void post_and_release(struct uring_ctx *ctx,
+			     const struct io_uring_cqe *cqes, unsigned ncqe,
+			     struct uring_req *const *reqs, unsigned nr)
+{
+	atomic_fetch_add(&ctx->releasing, 1);
+	if (ncqe)
+		post_cqes(ctx, cqes, ncqe);
+	for (unsigned i = 0; i < nr; i++)
+		req_release(reqs[i]);
+	atomic_fetch_sub(&ctx->releasing, 1);
+}
+
+/*
  * A worker's batch. Every completion reads this, so it is a pointer in
  * initial-exec TLS (no __tls_get_addr call, and little static TLS used).
  */
@@ -333,13 +350,7 @@ void uring_complete_batch_flush(void)
 			cqes[ncqe].flags = reqs[i]->cflags;
 			ncqe++;
 		}
-		/* Counted from before the CQEs show until the files go. */
-		atomic_fetch_add(&b->ctx->releasing, 1);
-		if (ncqe)
-			post_cqes(b->ctx, cqes, ncqe);
-		for (unsigned i = 0; i < nr; i++)
-			req_release(reqs[i]);
-		atomic_fetch_sub(&b->ctx->releasing, 1);
+		post_and_release(b->ctx, cqes, ncqe, reqs, nr);
 		for (unsigned i = 0; i < nr; i++)
 			req_retire(reqs[i]);
 	}
@@ -364,17 +375,15 @@ void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags)
 			uring_complete_batch_flush();
 		return;
 	}
-	/* Under uring_lock the CQE waits for the batch's end: no window. */
 	if (uring_submitting == req->ctx) {
+		/* Under uring_lock the CQE waits for the batch's end. */
 		if (posts_cqe(req))
-			uring_post_cqe(req->ctx, req->user_data, res, cflags);
-		req_retire(req);
-		return;
+			uring_defer_cqe(req->ctx, req->user_data, res, cflags);
+	} else {
+		struct io_uring_cqe cqe = {.user_data = req->user_data,
+					   .res = res, .flags = cflags};
+
+		post_and_release(req->ctx, &cqe, posts_cqe(req), &req, 1);
 	}
-	atomic_fetch_add(&req->ctx->releasing, 1);
-	if (posts_cqe(req))
-		uring_post_cqe(req->ctx, req->user_data, res, cflags);
-	req_release(req);
-	atomic_fetch_sub(&req->ctx->releasing, 1);
 	req_retire(req);
 }
