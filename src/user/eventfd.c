@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fd_dup.h"
 #include "kernel/syscall.h"
 #include "uaccess.h"
 #include "user.h"
@@ -55,7 +56,7 @@ int uring_eventfd_register(struct uring_ctx *ctx, const void *arg, unsigned nr,
 	if (!is_eventfd(fd))
 		return -EINVAL;
 	/* Hold the eventfd as the kernel holds its context. */
-	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	dup_fd = uring_dup_fd(fd);
 	if (dup_fd < 0)
 		return -ENOMEM;
 	ctx->eventfd_async = async;

@@ -4,6 +4,7 @@
  */
 #include <fcntl.h>
 
+#include "fd_dup.h"
 #include "kbuf.h"
 #include "rsrc.h"
 #include "kernel/syscall.h"
@@ -136,7 +137,7 @@ static __s32 msg_send_fd(struct uring_req *req, struct uring_ctx *target)
 	src = rsrc_file_get(req->ctx, (unsigned)req->addr3);
 	if (!src)
 		return -EBADF;
-	fd = fcntl(src->fd, F_DUPFD_CLOEXEC, 0);
+	fd = uring_dup_fd(src->fd);
 	rsrc_node_put(src);
 	if (fd < 0)
 		return -EMFILE;

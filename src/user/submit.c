@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fd_dup.h"
 #include "rsrc.h"
 #include "user.h"
 
@@ -180,9 +181,10 @@ static void hold_file(struct uring_req *req)
 {
 	if (req->fd >= 0 && req->owned_fd < 0 &&
 	    !(req->flags & IOSQE_FIXED_FILE)) {
-		req->owned_fd = fcntl(req->fd, F_DUPFD_CLOEXEC, 0);
-		if (req->owned_fd >= 0)
-			req->fd = req->owned_fd;
+		int fd = uring_dup_fd(req->fd);
+
+		if (fd >= 0)
+			req->fd = req->owned_fd = fd;
 	}
 }
 
