@@ -66,7 +66,6 @@ static struct uring_req *req_alloc(struct uring_ctx *ctx)
 			return NULL;
 	}
 	req->ctx = ctx;
-	req->fd = -1;
 	req->owned_fd = -1;
 	return req;
 }
