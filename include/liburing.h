@@ -29,8 +29,11 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <linux/swab.h>
+#include <linux/filter.h>
 #include "liburing/compat.h"
 #include "liburing/io_uring.h"
+#include "liburing/io_uring/query.h"
+#include "liburing/io_uring/bpf_filter.h"
 #include "liburing/io_uring_version.h"
 #include "liburing/barrier.h"
 
@@ -39,6 +42,15 @@
 #endif
 #ifndef uring_likely
 #define uring_likely(cond) __builtin_expect(!!(cond), 1)
+#endif
+
+/* C++ callers may rely on liburing's functions not throwing. */
+#ifndef LIBURING_NOEXCEPT
+#ifdef __cplusplus
+#define LIBURING_NOEXCEPT noexcept
+#else
+#define LIBURING_NOEXCEPT
+#endif
 #endif
 
 /* Inline helpers; a build may redefine this to export them as symbols. */
@@ -282,8 +294,13 @@ int io_uring_register_region(struct io_uring *ring,
 			     struct io_uring_mem_region_reg *reg);
 int io_uring_register_wait_reg(struct io_uring *ring,
 			       struct io_uring_reg_wait *reg, int nr);
-int io_uring_register_query(struct io_uring *ring,
-			    struct io_uring_query_hdr *query);
+/* Not tied to a ring: asks what io_uring (or the userspace backend) knows. */
+int io_uring_register_query(struct io_uring_query_hdr *query);
+int io_uring_register_zcrx_ctrl(struct io_uring *ring, struct zcrx_ctrl *ctrl);
+int io_uring_register_bpf_filter(struct io_uring *ring,
+				 struct io_uring_bpf *bpf);
+/* The filter applies to the calling task's rings instead of one ring. */
+int io_uring_register_bpf_filter_task(struct io_uring_bpf *bpf);
 
 /* ---------------------------------------------------------------- */
 /* The raw system calls (return -errno; accept anyring ring fds)    */
@@ -317,24 +334,73 @@ bool io_uring_check_version(int major, int minor);
 /* user_data liburing reserves for its internal timeouts on old kernels */
 #define LIBURING_UDATA_TIMEOUT ((__u64)-1)
 
-/* CQE index step: big (32-byte) CQEs take two slots. */
-#define io_uring_cqe_shift(ring) (!!((ring)->flags & IORING_SETUP_CQE32))
+/* CQE index step: on CQE32 rings every CQE takes two 16-byte slots. */
+IOURINGINLINE unsigned io_uring_cqe_shift_from_flags(unsigned flags)
+{
+	return !!(flags & IORING_SETUP_CQE32);
+}
 
+IOURINGINLINE unsigned io_uring_cqe_shift(const struct io_uring *ring)
+{
+	return io_uring_cqe_shift_from_flags(ring->flags);
+}
+
+/* Kept for programs written against liburing 2.3-2.11, where it existed. */
 #define io_uring_cqe_index(ring, ptr, mask)                                    \
 	(((ptr) & (mask)) << io_uring_cqe_shift(ring))
 
+/* Slots a CQE takes: two for a 32-byte CQE on a CQE_MIXED ring, else one. */
+IOURINGINLINE unsigned io_uring_cqe_nr(const struct io_uring_cqe *cqe)
+{
+	return 1U << !!(cqe->flags & IORING_CQE_F_32);
+}
+
+/* A walk over the CQEs ready when it began (io_uring_for_each_cqe). */
+struct io_uring_cqe_iter {
+	struct io_uring_cqe *cqes;
+	unsigned mask;
+	unsigned shift;
+	unsigned head;
+	unsigned tail;
+};
+
+IOURINGINLINE struct io_uring_cqe_iter
+io_uring_cqe_iter_init(const struct io_uring *ring)
+{
+	struct io_uring_cqe_iter iter;
+
+	iter.cqes = ring->cq.cqes;
+	iter.mask = ring->cq.ring_mask;
+	iter.shift = io_uring_cqe_shift(ring);
+	iter.head = *ring->cq.khead;
+	/* The acquire orders the CQE reads after the tail that published them. */
+	iter.tail = io_uring_smp_load_acquire(ring->cq.ktail);
+	return iter;
+}
+
+IOURINGINLINE bool io_uring_cqe_iter_next(struct io_uring_cqe_iter *iter,
+					  struct io_uring_cqe **cqe)
+{
+	struct io_uring_cqe *next;
+
+	if (iter->head == iter->tail)
+		return false;
+	next = &iter->cqes[(iter->head & iter->mask) << iter->shift];
+	iter->head += io_uring_cqe_nr(next);
+	*cqe = next;
+	return true;
+}
+
 /*
  * Visit every CQE that is ready without consuming it; call
- * io_uring_cq_advance() afterwards with the number visited.
+ * io_uring_cq_advance() afterwards with the slots visited. head__ is set to
+ * each CQE's position, as it always was (its name cannot be a member's).
  */
-#define io_uring_for_each_cqe(ring, head, cqe)                                 \
-	for (__u32 __HEAD__ = (head) = *(ring)->cq.khead,                      \
-		   __TAIL__ = io_uring_smp_load_acquire((ring)->cq.ktail);     \
-	     (cqe = ((head) != __TAIL__                                        \
-			     ? &(ring)->cq.cqes[io_uring_cqe_index(            \
-				       ring, __HEAD__, (ring)->cq.ring_mask)]  \
-			     : NULL));                                         \
-	     (head) = ++__HEAD__)
+#define io_uring_for_each_cqe(ring, head__, cqe)                               \
+	for (struct io_uring_cqe_iter __ITER__ = io_uring_cqe_iter_init(ring); \
+	     (head__) = __ITER__.head,                                         \
+	     io_uring_cqe_iter_next(&__ITER__, &(cqe));                        \
+	     (void)(head__))
 
 /* Hand nr consumed CQEs back; the release orders our reads before it. */
 IOURINGINLINE void io_uring_cq_advance(struct io_uring *ring, unsigned nr)
@@ -350,7 +416,7 @@ IOURINGINLINE void io_uring_cqe_seen(struct io_uring *ring,
 				     struct io_uring_cqe *cqe)
 {
 	if (cqe)
-		io_uring_cq_advance(ring, 1);
+		io_uring_cq_advance(ring, io_uring_cqe_nr(cqe));
 }
 
 /* ---------------------------------------------------------------- */
@@ -437,6 +503,12 @@ IOURINGINLINE void io_uring_prep_rw(int op, struct io_uring_sqe *sqe, int fd,
 IOURINGINLINE void io_uring_prep_nop(struct io_uring_sqe *sqe)
 {
 	io_uring_prep_rw(IORING_OP_NOP, sqe, -1, NULL, 0, 0);
+}
+
+/* A NOP in a 128-byte SQE (io_uring_get_sqe128); newer than Linux 6.18. */
+IOURINGINLINE void io_uring_prep_nop128(struct io_uring_sqe *sqe)
+{
+	io_uring_prep_rw(IORING_OP_NOP128, sqe, -1, NULL, 0, 0);
 }
 
 IOURINGINLINE void io_uring_prep_splice(struct io_uring_sqe *sqe, int fd_in,
@@ -1221,11 +1293,33 @@ IOURINGINLINE void io_uring_prep_socket_direct_alloc(struct io_uring_sqe *sqe,
 	__io_uring_set_direct_target(sqe, IORING_FILE_INDEX_ALLOC);
 }
 
+/*
+ * A URING_CMD (op is IORING_OP_URING_CMD or _URING_CMD128). Only the common
+ * fields are set: the command's own bytes (sqe->cmd) are the caller's.
+ */
+IOURINGINLINE void __io_uring_prep_uring_cmd(struct io_uring_sqe *sqe, int op,
+					     __u32 cmd_op, int fd)
+{
+	sqe->opcode = (__u8)op;
+	sqe->fd = fd;
+	sqe->cmd_op = cmd_op;
+	sqe->__pad1 = 0;
+	sqe->addr = 0;
+	sqe->len = 0;
+}
+
 IOURINGINLINE void io_uring_prep_uring_cmd(struct io_uring_sqe *sqe,
 					   int cmd_op, int fd)
 {
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
-	sqe->cmd_op = (__u32)cmd_op;
+	__io_uring_prep_uring_cmd(sqe, IORING_OP_URING_CMD, (__u32)cmd_op, fd);
+}
+
+/* For a 128-byte SQE of an SQE_MIXED ring; newer than Linux 6.18. */
+IOURINGINLINE void io_uring_prep_uring_cmd128(struct io_uring_sqe *sqe,
+					      int cmd_op, int fd)
+{
+	__io_uring_prep_uring_cmd(sqe, IORING_OP_URING_CMD128, (__u32)cmd_op,
+				  fd);
 }
 
 IOURINGINLINE void io_uring_prep_cmd_sock(struct io_uring_sqe *sqe,
@@ -1262,6 +1356,17 @@ IOURINGINLINE void io_uring_prep_cmd_discard(struct io_uring_sqe *sqe, int fd,
 	io_uring_prep_uring_cmd(sqe, (int)BLOCK_URING_CMD_DISCARD, fd);
 	sqe->addr = offset;
 	sqe->addr3 = nbytes;
+}
+
+#ifndef BLOCK_URING_CMD_ZONE_RESET_ALL
+#define BLOCK_URING_CMD_ZONE_RESET_ALL _IO(0x12, 1)
+#endif
+
+/* Reset every zone of a zoned block device. */
+IOURINGINLINE void io_uring_prep_cmd_zone_reset_all(struct io_uring_sqe *sqe,
+						    int fd)
+{
+	io_uring_prep_uring_cmd(sqe, (int)BLOCK_URING_CMD_ZONE_RESET_ALL, fd);
 }
 
 IOURINGINLINE void io_uring_prep_waitid(struct io_uring_sqe *sqe,
@@ -1433,15 +1538,32 @@ IOURINGINLINE int io_uring_wait_cqe_nr(struct io_uring *ring,
 }
 
 /*
- * Look at the next CQE without waiting. Internal timeout CQEs (only used on
- * kernels without EXT_ARG) are consumed here and turned into an error.
+ * Whether the CQE at the head is one the application never sees: a padding
+ * entry (IORING_CQE_F_SKIP) of a CQE_MIXED ring, or an internal timeout of a
+ * kernel without EXT_ARG. Such a CQE is consumed; a failed timeout's error
+ * goes to *err.
  */
+static inline bool __io_uring_cqe_hidden(struct io_uring *ring,
+					 struct io_uring_cqe *cqe, int *err)
+{
+	if (!(cqe->flags & IORING_CQE_F_SKIP)) {
+		if ((ring->features & IORING_FEAT_EXT_ARG) ||
+		    cqe->user_data != LIBURING_UDATA_TIMEOUT)
+			return false;
+		if (cqe->res < 0)
+			*err = cqe->res;
+	}
+	io_uring_cq_advance(ring, io_uring_cqe_nr(cqe));
+	return true;
+}
+
+/* Look at the next CQE without waiting, passing over hidden ones. */
 IOURINGINLINE int __io_uring_peek_cqe(struct io_uring *ring,
 				      struct io_uring_cqe **cqe_ptr,
 				      unsigned *nr_available)
 {
 	unsigned mask = ring->cq.ring_mask;
-	int shift = io_uring_cqe_shift(ring);
+	unsigned shift = io_uring_cqe_shift(ring);
 	struct io_uring_cqe *cqe;
 	unsigned available;
 	int err = 0;
@@ -1455,12 +1577,8 @@ IOURINGINLINE int __io_uring_peek_cqe(struct io_uring *ring,
 		if (!available)
 			break;
 		cqe = &ring->cq.cqes[(head & mask) << shift];
-		if ((ring->features & IORING_FEAT_EXT_ARG) ||
-		    cqe->user_data != LIBURING_UDATA_TIMEOUT)
+		if (!__io_uring_cqe_hidden(ring, cqe, &err))
 			break;
-		if (cqe->res < 0)
-			err = cqe->res;
-		io_uring_cq_advance(ring, 1);
 		if (err) {
 			cqe = NULL;
 			break;
@@ -1579,6 +1697,39 @@ IOURINGINLINE struct io_uring_sqe *io_uring_get_sqe(struct io_uring *ring)
 #else
 struct io_uring_sqe *io_uring_get_sqe(struct io_uring *ring);
 #endif
+
+/*
+ * A 128-byte SQE: any SQE of an SQE128 ring, or two adjacent slots of an
+ * SQE_MIXED ring (NULL on other rings or when the SQ lacks room). A big SQE
+ * cannot wrap around the end of the SQ, so the last slot is then filled
+ * with a NOP whose CQE is skipped.
+ */
+IOURINGINLINE struct io_uring_sqe *io_uring_get_sqe128(struct io_uring *ring)
+{
+	struct io_uring_sq *sq = &ring->sq;
+	unsigned head = io_uring_load_sq_head(ring);
+	unsigned tail = sq->sqe_tail;
+	struct io_uring_sqe *sqe;
+
+	if (ring->flags & IORING_SETUP_SQE128)
+		return io_uring_get_sqe(ring);
+	if (!(ring->flags & IORING_SETUP_SQE_MIXED))
+		return NULL;
+	if (((tail + 1) & sq->ring_mask) == 0) {
+		if ((tail + 2) - head >= sq->ring_entries)
+			return NULL;
+		sqe = _io_uring_get_sqe(ring);
+		io_uring_prep_nop(sqe);
+		sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+		tail = sq->sqe_tail;
+	} else if ((tail + 1) - head >= sq->ring_entries) {
+		return NULL;
+	}
+	sqe = &sq->sqes[tail & sq->ring_mask];
+	sq->sqe_tail = tail + 2;
+	io_uring_initialize_sqe(sqe);
+	return sqe;
+}
 
 #ifdef __cplusplus
 }

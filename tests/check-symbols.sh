@@ -67,7 +67,11 @@ io_uring_resize_rings LIBURING_2.9
 io_uring_register_region LIBURING_2.9
 io_uring_register_wait_reg LIBURING_2.9
 io_uring_register_ifq LIBURING_2.10
-io_uring_register_query ANYRING_0.1
+io_uring_register_query LIBURING_2.15
+io_uring_register_query (ANYRING_0.1)
+io_uring_register_bpf_filter LIBURING_2.15
+io_uring_register_bpf_filter_task LIBURING_2.15
+io_uring_register_zcrx_ctrl LIBURING_2.15
 io_uring_setup LIBURING_2.3
 io_uring_enter LIBURING_2.3
 io_uring_enter2 LIBURING_2.3

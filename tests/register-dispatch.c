@@ -29,8 +29,11 @@ int main(int argc, char **argv)
 	t_ring(&ring, 4, 0);
 
 	/* The opcode is checked before the fd: a bad fd still gives EINVAL. */
+	EXPECT_REG(&ring, T_REGISTER_LAST_6_18, NULL, 0, -EINVAL);
+	/* Opcodes newer than 6.18 (ZCRX_CTRL, BPF_FILTER) are unknown. */
+	EXPECT_REG(&ring, IORING_REGISTER_ZCRX_CTRL, NULL, 0, -EINVAL);
+	EXPECT_REG(&ring, IORING_REGISTER_BPF_FILTER, NULL, 1, -EINVAL);
 	EXPECT_REG(&ring, IORING_REGISTER_LAST, NULL, 0, -EINVAL);
-	EXPECT_REG(&ring, 36, NULL, 0, -EINVAL);
 	EXPECT_REG(&ring, 255, NULL, 0, -EINVAL);
 	ASSERT_EQ(io_uring_register(0x7fffffff, 36, NULL, 0), -EINVAL);
 	ASSERT_EQ(io_uring_register(0x7fffffff, 36 | IORING_REGISTER_USE_REGISTERED_RING,

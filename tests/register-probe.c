@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	/* A short probe fills ops_len entries and leaves the rest alone. */
 	p->ops[5].resv = 0;
 	EXPECT_REG(&ring, IORING_REGISTER_PROBE, p, 4, 0);
-	ASSERT_EQ(p->last_op, IORING_OP_LAST - 1);
+	ASSERT_EQ(p->last_op, T_OP_LAST_6_18 - 1);
 	ASSERT_EQ(p->ops_len, 4);
 	for (int i = 0; i < 4; i++) {
 		ASSERT_EQ(p->ops[i].op, i);
@@ -39,23 +39,23 @@ int main(int argc, char **argv)
 
 	memset(p, 0, size);
 	EXPECT_REG(&ring, IORING_REGISTER_PROBE, p, OPS, 0);
-	ASSERT_EQ(p->ops_len, IORING_OP_LAST);
-	ASSERT_EQ(p->ops[IORING_OP_LAST].flags, 0);
+	ASSERT_EQ(p->ops_len, T_OP_LAST_6_18);
+	ASSERT_EQ(p->ops[T_OP_LAST_6_18].flags, 0);
 	ASSERT_EQ(p->ops[IORING_OP_READ].op, IORING_OP_READ);
 
 	q = io_uring_get_probe_ring(&ring);
 	ASSERT_TRUE(q != NULL);
 	if (q) {
-		ASSERT_EQ(q->last_op, IORING_OP_LAST - 1);
+		ASSERT_EQ(q->last_op, T_OP_LAST_6_18 - 1);
 		ASSERT_TRUE(io_uring_opcode_supported(q, IORING_OP_NOP));
-		ASSERT_TRUE(!io_uring_opcode_supported(q, IORING_OP_LAST));
+		ASSERT_TRUE(!io_uring_opcode_supported(q, T_OP_LAST_6_18));
 		ASSERT_TRUE(!io_uring_opcode_supported(q, -1));
 		io_uring_free_probe(q);
 	}
 	q = io_uring_get_probe();
 	ASSERT_TRUE(q != NULL);
 	if (q) {
-		ASSERT_EQ(q->last_op, IORING_OP_LAST - 1);
+		ASSERT_EQ(q->last_op, T_OP_LAST_6_18 - 1);
 		io_uring_free_probe(q);
 	}
 	io_uring_queue_exit(&ring);

@@ -55,6 +55,20 @@ AT(struct io_uring_buf_ring, tail, 14);
 AT(struct io_uring_sync_cancel_reg, opcode, 32);
 AT(struct io_uring_buf_reg, min_left, 16);
 
+SIZE(struct io_uring_bpf_ctx, 40);
+SIZE(struct io_uring_bpf_filter, 64);
+AT(struct io_uring_bpf_filter, filter_ptr, 16);
+SIZE(struct io_uring_bpf, 72);
+AT(struct io_uring_bpf, filter, 8);
+SIZE(struct zcrx_ctrl, 72);
+AT(struct zcrx_ctrl, zc_export, 24);
+AT(struct io_uring_zcrx_ifq_reg, rx_buf_len, 68);
+SIZE(struct io_uring_query_zcrx, 40);
+SIZE(struct io_uring_query_scq, 16);
+SIZE(struct io_timespec, 16);
+SIZE(struct io_uring_task_restriction, 16);
+SIZE(struct io_uring_cqe_iter, 24);
+
 /* liburing 2.x's application-side structures. */
 SIZE(struct io_uring_sq, 104);
 SIZE(struct io_uring_cq, 88);
@@ -66,8 +80,18 @@ AT(struct io_uring, features, 200);
 AT(struct io_uring, enter_ring_fd, 204);
 AT(struct io_uring, int_flags, 208);
 
-_Static_assert(IORING_OP_LAST == 63, "IORING_OP_LAST");
-_Static_assert(IORING_REGISTER_LAST == 36, "IORING_REGISTER_LAST");
+/* liburing 2.15's UAPI: Linux 6.18's and what later kernels added. */
+_Static_assert(IORING_OP_PIPE == 62, "last 6.18 SQE opcode");
+_Static_assert(IORING_OP_URING_CMD128 == 64, "IORING_OP_URING_CMD128");
+_Static_assert(IORING_OP_LAST == 65, "IORING_OP_LAST");
+_Static_assert(IORING_REGISTER_QUERY == 35, "last 6.18 register opcode");
+_Static_assert(IORING_REGISTER_BPF_FILTER == 37, "REGISTER_BPF_FILTER");
+_Static_assert(IORING_REGISTER_LAST == 38, "IORING_REGISTER_LAST");
+_Static_assert(IORING_SETUP_SQ_REWIND == 1U << 20, "SQ_REWIND");
+_Static_assert(IORING_TIMEOUT_IMMEDIATE_ARG == 1U << 7, "IMMEDIATE_ARG");
+_Static_assert(IO_URING_QUERY_SCQ == 2, "IO_URING_QUERY_SCQ");
+_Static_assert(IO_URING_VERSION_MAJOR == 2 && IO_URING_VERSION_MINOR == 15,
+	       "API level 2.15");
 _Static_assert(IORING_REGISTER_USE_REGISTERED_RING == 1U << 31, "USE_REG");
 _Static_assert(IORING_OFF_CQ_RING == 0x8000000ULL, "CQ offset");
 _Static_assert(IORING_OFF_SQES == 0x10000000ULL, "SQE offset");

@@ -19,7 +19,7 @@ static const char *const sqe_ops[] = {
 	"URING_CMD", "SEND_ZC", "SENDMSG_ZC", "READ_MULTISHOT", "WAITID",
 	"FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_WAITV", "FIXED_FD_INSTALL",
 	"FTRUNCATE", "BIND", "LISTEN", "RECV_ZC", "EPOLL_WAIT", "READV_FIXED",
-	"WRITEV_FIXED", "PIPE",
+	"WRITEV_FIXED", "PIPE", "NOP128", "URING_CMD128",
 };
 _Static_assert(COUNT(sqe_ops) == IORING_OP_LAST, "one name per SQE opcode");
 
@@ -37,7 +37,7 @@ static const char *const register_ops[] = {
 	"REGISTER_PBUF_STATUS", "REGISTER_NAPI", "UNREGISTER_NAPI",
 	"REGISTER_CLOCK", "REGISTER_CLONE_BUFFERS", "REGISTER_SEND_MSG_RING",
 	"REGISTER_ZCRX_IFQ", "REGISTER_RESIZE_RINGS", "REGISTER_MEM_REGION",
-	"REGISTER_QUERY",
+	"REGISTER_QUERY", "REGISTER_ZCRX_CTRL", "REGISTER_BPF_FILTER",
 };
 _Static_assert(COUNT(register_ops) == IORING_REGISTER_LAST,
 	       "one name per register opcode");

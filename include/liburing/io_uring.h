@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * anyring's own statement of the io_uring user ABI as Linux 6.18 defines it.
+ * anyring's own statement of the io_uring user ABI as liburing 2.15 ships
+ * it: Linux 6.18's, plus what later kernels add (SQ rewind, 128-byte NOP and
+ * URING_CMD opcodes, immediate timeout arguments, BPF filters, ZCRX control).
  *
  * Names, values and layouts must equal the kernel's, because binaries and
  * the kernel exchange these structures; everything else here is ours. The
@@ -148,6 +150,8 @@ enum io_uring_sqe_flags_bit {
 #define IORING_SETUP_HYBRID_IOPOLL (1U << 17)
 #define IORING_SETUP_CQE_MIXED (1U << 18)
 #define IORING_SETUP_SQE_MIXED (1U << 19)
+/* SQEs are always read from index 0 on: head and tail stay 0 (after 6.18). */
+#define IORING_SETUP_SQ_REWIND (1U << 20)
 
 enum io_uring_op {
 	IORING_OP_NOP,
@@ -213,6 +217,9 @@ enum io_uring_op {
 	IORING_OP_READV_FIXED,
 	IORING_OP_WRITEV_FIXED,
 	IORING_OP_PIPE,
+	/* After 6.18: 128-byte forms for rings with IORING_SETUP_SQE_MIXED. */
+	IORING_OP_NOP128,
+	IORING_OP_URING_CMD128,
 
 	IORING_OP_LAST,
 };
@@ -233,6 +240,8 @@ enum io_uring_op {
 #define IORING_LINK_TIMEOUT_UPDATE (1U << 4)
 #define IORING_TIMEOUT_ETIME_SUCCESS (1U << 5)
 #define IORING_TIMEOUT_MULTISHOT (1U << 6)
+/* After 6.18: sqe->addr holds the timeout in nanoseconds, not a pointer. */
+#define IORING_TIMEOUT_IMMEDIATE_ARG (1U << 7)
 #define IORING_TIMEOUT_CLOCK_MASK (IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME)
 #define IORING_TIMEOUT_UPDATE_MASK (IORING_TIMEOUT_UPDATE | IORING_LINK_TIMEOUT_UPDATE)
 
@@ -430,6 +439,9 @@ enum io_uring_register_op {
 	IORING_REGISTER_RESIZE_RINGS = 33,
 	IORING_REGISTER_MEM_REGION = 34,
 	IORING_REGISTER_QUERY = 35,
+	/* After 6.18. */
+	IORING_REGISTER_ZCRX_CTRL = 36,
+	IORING_REGISTER_BPF_FILTER = 37,
 
 	IORING_REGISTER_LAST,
 
@@ -529,6 +541,14 @@ struct io_uring_restriction {
 	};
 	__u8 resv;
 	__u32 resv2[3];
+};
+
+/* A set of restrictions for a task rather than a ring (after 6.18). */
+struct io_uring_task_restriction {
+	__u16 flags;
+	__u16 nr_res;
+	__u32 resv[3];
+	struct io_uring_restriction restrictions[0];
 };
 
 struct io_uring_clock_register {
@@ -692,6 +712,16 @@ enum io_uring_socket_op {
 	SOCKET_URING_OP_GETSOCKNAME,
 };
 
+/* SOCKET_URING_OP_TX_TIMESTAMP: where its CQE flags keep the timestamp kind. */
+#define IORING_TIMESTAMP_HW_SHIFT 16
+#define IORING_TIMESTAMP_TYPE_SHIFT (IORING_TIMESTAMP_HW_SHIFT + 1)
+#define IORING_CQE_F_TSTAMP_HW ((__u32)1 << IORING_TIMESTAMP_HW_SHIFT)
+
+struct io_timespec {
+	__u64 tv_sec;
+	__u64 tv_nsec;
+};
+
 /* Read/write attributes (sqe->attr_ptr, attr_type_mask). */
 #define IORING_RW_ATTR_FLAG_PI (1U << 0)
 struct io_uring_attr_pi {
@@ -739,6 +769,17 @@ struct io_uring_zcrx_area_reg {
 	__u64 __resv2[2];
 };
 
+enum zcrx_reg_flags {
+	ZCRX_REG_IMPORT = 1,
+	/* No device: data is copied, refill entries may need ZCRX_CTRL_FLUSH_RQ. */
+	ZCRX_REG_NODEV = 2,
+};
+
+enum zcrx_features {
+	/* rx_buf_len of io_uring_zcrx_ifq_reg is honoured. */
+	ZCRX_FEATURE_RX_PAGE_SIZE = 1 << 0,
+};
+
 struct io_uring_zcrx_ifq_reg {
 	__u32 if_idx;
 	__u32 if_rxq;
@@ -748,36 +789,35 @@ struct io_uring_zcrx_ifq_reg {
 	__u64 region_ptr;
 	struct io_uring_zcrx_offsets offsets;
 	__u32 zcrx_id;
-	__u32 __resv2;
+	__u32 rx_buf_len;
 	__u64 __resv[3];
 };
 
-/* REGISTER_QUERY: a chain of 40-byte headers, each naming its data. */
-struct io_uring_query_hdr {
-	__u64 next_entry;
-	__u64 query_data;
-	__u32 query_op;
-	__u32 size;
-	__s32 result;
-	__u32 __resv[3];
+/* REGISTER_ZCRX_CTRL (after 6.18): one operation on a registered ZCRX. */
+enum zcrx_ctrl_op {
+	ZCRX_CTRL_FLUSH_RQ,
+	ZCRX_CTRL_EXPORT,
+
+	__ZCRX_CTRL_LAST,
 };
 
-enum {
-	IO_URING_QUERY_OPCODES = 0,
-
-	__IO_URING_QUERY_MAX,
+struct zcrx_ctrl_flush_rq {
+	__u64 __resv[6];
 };
 
-/* Answer of IO_URING_QUERY_OPCODES: 48 bytes. */
-struct io_uring_query_opcode {
-	__u32 nr_request_opcodes;
-	__u32 nr_register_opcodes;
-	__u64 feature_flags;
-	__u64 ring_setup_flags;
-	__u64 enter_flags;
-	__u64 sqe_flags;
-	__u32 nr_query_opcodes;
-	__u32 __pad;
+struct zcrx_ctrl_export {
+	__u32 zcrx_fd;
+	__u32 __resv1[11];
+};
+
+struct zcrx_ctrl {
+	__u32 zcrx_id;
+	__u32 op;
+	__u64 __resv[2];
+	union {
+		struct zcrx_ctrl_export zc_export;
+		struct zcrx_ctrl_flush_rq zc_flush;
+	};
 };
 
 #ifdef __cplusplus

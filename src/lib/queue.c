@@ -48,6 +48,14 @@ static unsigned flush_sq(struct io_uring *ring)
 	struct io_uring_sq *sq = &ring->sq;
 	unsigned tail = sq->sqe_tail;
 
+	/*
+	 * An SQ_REWIND ring reads its SQEs from index 0 on every submission and
+	 * its head and tail stay 0: the next batch starts at slot 0 again.
+	 */
+	if (ring->flags & IORING_SETUP_SQ_REWIND) {
+		sq->sqe_tail = 0;
+		return tail;
+	}
 	if (sq->sqe_head != tail) {
 		sq->sqe_head = tail;
 		/* SQPOLL reads the tail concurrently: release the SQEs. */
@@ -336,30 +344,57 @@ ANYRING_EXPORT int io_uring_submit_and_wait_reg(struct io_uring *ring,
 	return get_cqe(ring, cqe_ptr, &w);
 }
 
+/*
+ * Point cqes[] at up to count ready CQEs. On a CQE_MIXED ring a CQE takes
+ * one or two slots, and padding entries are consumed where they lead the
+ * CQ; one found after real CQEs ends the batch, to lead the next one.
+ */
+static unsigned peek_ready(struct io_uring *ring, struct io_uring_cqe **cqes,
+			   unsigned count)
+{
+	unsigned ready = io_uring_cq_ready(ring);
+	unsigned head = *ring->cq.khead, end = head + ready;
+	unsigned mask = ring->cq.ring_mask, nr = 0;
+
+	if (!(ring->flags & IORING_SETUP_CQE_MIXED)) {
+		unsigned shift = io_uring_cqe_shift(ring);
+
+		for (; nr < count && head != end; nr++, head++)
+			cqes[nr] = &ring->cq.cqes[(head & mask) << shift];
+		return nr;
+	}
+	while (nr < count && head != end) {
+		struct io_uring_cqe *cqe = &ring->cq.cqes[head & mask];
+
+		head += io_uring_cqe_nr(cqe);
+		if (!(cqe->flags & IORING_CQE_F_SKIP))
+			cqes[nr++] = cqe;
+		else if (nr)
+			break;
+		else
+			io_uring_cq_advance(ring, io_uring_cqe_nr(cqe));
+	}
+	return nr;
+}
+
 ANYRING_EXPORT unsigned io_uring_peek_batch_cqe(struct io_uring *ring,
 						struct io_uring_cqe **cqes,
 						unsigned count)
 {
-	unsigned shift = io_uring_cqe_shift(ring);
 	bool flushed = false;
-	unsigned ready;
+	unsigned nr;
 
 	for (;;) {
-		ready = io_uring_cq_ready(ring);
-		if (ready)
-			break;
+		ring_tsan_acquire(ring->ring_fd);
+		nr = peek_ready(ring, cqes, count);
+		if (nr)
+			return nr;
 		/* Nothing visible: let the kernel post its backlog, once. */
 		if (flushed || !cq_needs_flush(ring))
 			return 0;
 		io_uring_get_events(ring);
 		flushed = true;
 	}
-	ring_tsan_acquire(ring->ring_fd);
-	if (count > ready)
-		count = ready;
-	for (unsigned i = 0, head = *ring->cq.khead; i < count; i++, head++)
-		cqes[i] = &ring->cq.cqes[(head & ring->cq.ring_mask) << shift];
-	return count;
 }
 
 ANYRING_EXPORT int io_uring_set_iowait(struct io_uring *ring,

@@ -113,12 +113,40 @@ ANYRING_EXPORT int io_uring_register_ifq(struct io_uring *ring,
 	return ring_register(ring, IORING_REGISTER_ZCRX_IFQ, reg, 1);
 }
 
-/* With ring NULL the query is blind (fd -1), which 6.18 also accepts. */
-ANYRING_EXPORT int io_uring_register_query(struct io_uring *ring,
-					   struct io_uring_query_hdr *query)
+ANYRING_EXPORT int io_uring_register_zcrx_ctrl(struct io_uring *ring,
+					      struct zcrx_ctrl *ctrl)
+{
+	return ring_register(ring, IORING_REGISTER_ZCRX_CTRL, ctrl, 0);
+}
+
+ANYRING_EXPORT int io_uring_register_bpf_filter(struct io_uring *ring,
+						struct io_uring_bpf *bpf)
+{
+	return ring_register(ring, IORING_REGISTER_BPF_FILTER, bpf, 1);
+}
+
+/* Without a ring (fd -1) the filter is the calling task's. */
+ANYRING_EXPORT int io_uring_register_bpf_filter_task(struct io_uring_bpf *bpf)
+{
+	return io_uring_register((unsigned)-1, IORING_REGISTER_BPF_FILTER, bpf,
+				 1);
+}
+
+/* Queries are blind (fd -1): the answer does not depend on a ring. */
+ANYRING_EXPORT int io_uring_register_query(struct io_uring_query_hdr *query)
+{
+	return io_uring_register((unsigned)-1, IORING_REGISTER_QUERY, query, 0);
+}
+
+/*
+ * anyring 0.1 exported the query with a ring argument first; binaries built
+ * against it keep that form under the version node they were linked with.
+ */
+ANYRING_EXPORT __attribute__((symver("io_uring_register_query@ANYRING_0.1")))
+int uring_register_query_v0_1(struct io_uring *ring,
+			  struct io_uring_query_hdr *query)
 {
 	if (!ring)
-		return io_uring_register((unsigned)-1, IORING_REGISTER_QUERY,
-					 query, 0);
+		return io_uring_register_query(query);
 	return ring_register(ring, IORING_REGISTER_QUERY, query, 0);
 }

@@ -21,7 +21,7 @@
 	OP(opname, rw, .needs_file = 1, .ioprio = 1, .unbound_nonreg = 1,      \
 	   .reports_blocking = 1, __VA_ARGS__)
 
-const struct uring_op uring_ops[IORING_OP_LAST] = {
+const struct uring_op uring_ops[URING_OP_LAST] = {
 	OP(NOP, nop),
 	RW(READV, .buffer_select = 1),
 	RW(READ_FIXED),
@@ -78,5 +78,5 @@ const struct uring_op uring_ops[IORING_OP_LAST] = {
 
 bool uring_sqe_op_supported(unsigned opcode)
 {
-	return opcode < IORING_OP_LAST && uring_ops[opcode].supported;
+	return opcode < URING_OP_LAST && uring_ops[opcode].supported;
 }

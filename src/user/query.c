@@ -14,13 +14,13 @@
 static void answer_opcodes(struct io_uring_query_opcode *q)
 {
 	memset(q, 0, sizeof(*q));
-	q->nr_request_opcodes = IORING_OP_LAST;
-	q->nr_register_opcodes = IORING_REGISTER_LAST;
+	q->nr_request_opcodes = URING_OP_LAST;
+	q->nr_register_opcodes = URING_REGISTER_LAST;
 	q->feature_flags = 0x3ffff;
 	q->ring_setup_flags = SETUP_FLAGS_ANSWER;
 	q->enter_flags = 0xff;
 	q->sqe_flags = 0x7f;
-	q->nr_query_opcodes = __IO_URING_QUERY_MAX;
+	q->nr_query_opcodes = URING_QUERY_LAST;
 }
 
 static int answer_one(struct io_uring_query_hdr *h, __u64 user_hdr)
@@ -29,7 +29,7 @@ static int answer_one(struct io_uring_query_hdr *h, __u64 user_hdr)
 	char zero[64] = {0};
 	size_t n;
 
-	if (h->query_op >= __IO_URING_QUERY_MAX) {
+	if (h->query_op >= URING_QUERY_LAST) {
 		/* Unknown: the data is cleared and the header says why. */
 		h->result = -EOPNOTSUPP;
 		n = h->size < sizeof(zero) ? h->size : sizeof(zero);

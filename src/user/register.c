@@ -17,7 +17,7 @@
 static int register_probe(struct uring_ctx *ctx, void *arg, unsigned nr)
 {
 	struct io_uring_probe probe, *user = arg;
-	unsigned n = nr < IORING_OP_LAST ? nr : IORING_OP_LAST;
+	unsigned n = nr < URING_OP_LAST ? nr : URING_OP_LAST;
 	struct io_uring_probe_op op;
 	char zero[8 * 16];
 
@@ -37,7 +37,7 @@ static int register_probe(struct uring_ctx *ctx, void *arg, unsigned nr)
 		if (!uring_mem_is_zero(zero, chunk * sizeof(op)))
 			return -EINVAL;
 	}
-	probe.last_op = IORING_OP_LAST - 1;
+	probe.last_op = URING_OP_LAST - 1;
 	probe.ops_len = (__u8)n;
 	if (uring_copy_to_user(user, &probe, sizeof(probe)))
 		return -EFAULT;
@@ -152,7 +152,7 @@ static int dispatch(struct uring_ctx *ctx, unsigned opcode, void *arg,
 /* Every opcode 6.18 has is dispatched above (ZCRX_IFQ as its refusal). */
 bool uring_register_op_supported(unsigned opcode)
 {
-	return opcode < IORING_REGISTER_LAST;
+	return opcode < URING_REGISTER_LAST;
 }
 
 int uring_register(unsigned fd, unsigned opcode, const void *arg,
@@ -163,7 +163,7 @@ int uring_register(unsigned fd, unsigned opcode, const void *arg,
 	struct uring_ctx *ctx;
 
 	opcode &= ~IORING_REGISTER_USE_REGISTERED_RING;
-	if (opcode >= IORING_REGISTER_LAST)
+	if (opcode >= URING_REGISTER_LAST)
 		return -EINVAL;
 	if (fd == (unsigned)-1) {
 		/* Blind: only SEND_MSG_RING and QUERY take no ring. */

@@ -10,7 +10,7 @@
 #include "user.h"
 
 #define MAX_RESTRICTIONS                                                       \
-	(IORING_RESTRICTION_LAST + IORING_REGISTER_LAST + IORING_OP_LAST)
+	(IORING_RESTRICTION_LAST + URING_REGISTER_LAST + URING_OP_LAST)
 
 static void set_bit8(unsigned char *map, unsigned bit)
 {
@@ -34,12 +34,12 @@ static int parse_one(struct uring_ctx *ctx, const struct io_uring_restriction *r
 {
 	switch (r->opcode) {
 	case IORING_RESTRICTION_REGISTER_OP:
-		if (r->register_op >= IORING_REGISTER_LAST)
+		if (r->register_op >= URING_REGISTER_LAST)
 			return -EINVAL;
 		set_bit8(ctx->allowed_register_ops, r->register_op);
 		return 0;
 	case IORING_RESTRICTION_SQE_OP:
-		if (r->sqe_op >= IORING_OP_LAST)
+		if (r->sqe_op >= URING_OP_LAST)
 			return -EINVAL;
 		set_bit8(ctx->allowed_sqe_ops, r->sqe_op);
 		return 0;

@@ -92,7 +92,7 @@ static int req_init(struct uring_ctx *ctx, struct uring_req *req,
 	req->personality = sqe->personality;
 	req->file_index = sqe->file_index;
 	req->addr3 = sqe->addr3;
-	if (sqe->opcode >= IORING_OP_LAST) {
+	if (sqe->opcode >= URING_OP_LAST) {
 		req->opcode = IORING_OP_NOP;
 		return -EINVAL;
 	}

@@ -26,6 +26,15 @@
 #include "backend.h"
 #include "liburing.h"
 
+/*
+ * The backend models Linux 6.18: its opcodes, register operations and query
+ * operations end where 6.18's do, whatever newer ones the public header
+ * names, so it answers newer ones as 6.18 does (EINVAL, EOPNOTSUPP).
+ */
+#define URING_OP_LAST (IORING_OP_PIPE + 1)
+#define URING_REGISTER_LAST (IORING_REGISTER_QUERY + 1)
+#define URING_QUERY_LAST (IO_URING_QUERY_OPCODES + 1)
+
 struct uring_ctx;
 struct uring_req;
 struct iowq;
@@ -63,7 +72,7 @@ struct uring_op {
 	unsigned reports_blocking : 1;
 };
 
-extern const struct uring_op uring_ops[IORING_OP_LAST];
+extern const struct uring_op uring_ops[URING_OP_LAST];
 
 /* CQEs a submission batch holds before it posts them (uring_ctx). */
 #define DEFER_CQES 32
@@ -258,8 +267,8 @@ struct uring_ctx {
 
 	/* REGISTER_RESTRICTIONS, in force once the ring is enabled. */
 	bool restrictions_registered, restricted;
-	unsigned char allowed_register_ops[(IORING_REGISTER_LAST + 7) / 8];
-	unsigned char allowed_sqe_ops[(IORING_OP_LAST + 7) / 8];
+	unsigned char allowed_register_ops[(URING_REGISTER_LAST + 7) / 8];
+	unsigned char allowed_sqe_ops[(URING_OP_LAST + 7) / 8];
 	__u8 sqe_flags_allowed, sqe_flags_required;
 
 	/* REGISTER_MEM_REGION (region.c). */
