@@ -119,6 +119,8 @@ ANYRING_EXPORT int io_uring_resize_rings(struct io_uring *ring,
 		free(pending.copy);
 		return ret;
 	}
+	/* The new rings start with a zeroed SQ index array. */
+	ring_init_sq_array(ring);
 	restore_unsubmitted(ring, &pending);
 	return 0;
 }

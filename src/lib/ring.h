@@ -74,6 +74,12 @@ int ring_compute_sizes(unsigned entries, const struct io_uring_params *p,
 void ring_setup_pointers(struct io_uring *ring, const struct io_uring_params *p,
 			 void *sq_ptr, void *cq_ptr, void *sqes);
 
+/*
+ * Write the identity SQ index array of a ring this process just created or
+ * resized; a mapping of someone else's live ring must leave it alone.
+ */
+void ring_init_sq_array(struct io_uring *ring);
+
 /* Map a ring fd's SQ ring, CQ ring and SQEs into ring; 0 or -errno. */
 int ring_map(int fd, const struct io_uring_params *p, struct io_uring *ring);
 

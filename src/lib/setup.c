@@ -83,8 +83,16 @@ void ring_setup_pointers(struct io_uring *ring, const struct io_uring_params *p,
 	if (!(p->flags & IORING_SETUP_NO_SQARRAY))
 		sq->array = (unsigned *)(s + p->sq_off.array);
 	sq->sqes = sqes;
-	sq->ring_mask = *sq->kring_mask;
-	sq->ring_entries = *sq->kring_entries;
+	/* liburing 2.15 keeps the SQE array's size here (sq.pad before). */
+	sq->sqes_sz = (unsigned)(((size_t)p->sq_entries
+				  << io_uring_sqe_shift_from_flags(p->flags)) *
+				 sizeof(struct io_uring_sqe));
+	/*
+	 * Sizes come from the params the mappings were sized by, not from ring
+	 * memory another process may have mapped and overwritten.
+	 */
+	sq->ring_entries = p->sq_entries;
+	sq->ring_mask = p->sq_entries - 1;
 
 	cq->khead = (unsigned *)(c + p->cq_off.head);
 	cq->ktail = (unsigned *)(c + p->cq_off.tail);
@@ -94,13 +102,16 @@ void ring_setup_pointers(struct io_uring *ring, const struct io_uring_params *p,
 	cq->cqes = (struct io_uring_cqe *)(c + p->cq_off.cqes);
 	if (p->cq_off.flags)
 		cq->kflags = (unsigned *)(c + p->cq_off.flags);
-	cq->ring_mask = *cq->kring_mask;
-	cq->ring_entries = *cq->kring_entries;
+	cq->ring_entries = p->cq_entries;
+	cq->ring_mask = p->cq_entries - 1;
+}
 
+void ring_init_sq_array(struct io_uring *ring)
+{
 	/* With an SQ index array, slot i always names SQE i. */
-	if (sq->array)
-		for (unsigned i = 0; i < sq->ring_entries; i++)
-			sq->array[i] = i;
+	if (ring->sq.array)
+		for (unsigned i = 0; i < ring->sq.ring_entries; i++)
+			ring->sq.array[i] = i;
 }
 
 static size_t sqes_bytes(const struct io_uring *ring)
@@ -261,6 +272,7 @@ static int queue_init_no_mmap(unsigned entries, struct io_uring *ring,
 	}
 	memset(ring, 0, sizeof(*ring));
 	ring_setup_pointers(ring, p, m.rings, m.rings, m.sqes);
+	ring_init_sq_array(ring);
 	/* One block: sqes first, so unmapping sqes' span plus rings frees it. */
 	ring->sq.ring_ptr = m.rings;
 	ring->sq.ring_sz = m.rings_len;
@@ -293,6 +305,7 @@ static int queue_init_mapped(unsigned entries, struct io_uring *ring,
 		kernel_close(fd);
 		return ret;
 	}
+	ring_init_sq_array(ring);
 	ring_set_ops(ring, ops);
 	return 0;
 }
