@@ -1017,10 +1017,17 @@ IOURINGINLINE void io_uring_prep_recv_multishot(struct io_uring_sqe *sqe,
 IOURINGINLINE struct io_uring_recvmsg_out *
 io_uring_recvmsg_validate(void *buf, int buf_len, struct msghdr *msgh)
 {
-	unsigned long need = msgh->msg_controllen + msgh->msg_namelen +
-			     sizeof(struct io_uring_recvmsg_out);
+	size_t left;
 
-	if (buf_len < 0 || (unsigned long)buf_len < need)
+	if (buf_len < 0 ||
+	    (size_t)buf_len < sizeof(struct io_uring_recvmsg_out))
+		return NULL;
+	/* Each length is checked against what is left, so no sum can wrap. */
+	left = (size_t)buf_len - sizeof(struct io_uring_recvmsg_out);
+	if (msgh->msg_namelen > left)
+		return NULL;
+	left -= msgh->msg_namelen;
+	if (msgh->msg_controllen > left)
 		return NULL;
 	return (struct io_uring_recvmsg_out *)buf;
 }
@@ -1070,10 +1077,11 @@ IOURINGINLINE unsigned int
 io_uring_recvmsg_payload_length(struct io_uring_recvmsg_out *o, int buf_len,
 				struct msghdr *msgh)
 {
-	unsigned long start = (unsigned long)io_uring_recvmsg_payload(o, msgh);
-	unsigned long end = (unsigned long)o + buf_len;
-
-	return (unsigned int)(end - start);
+	/* A header, name and control data that overrun buf leave no payload. */
+	if (!io_uring_recvmsg_validate(o, buf_len, msgh))
+		return 0;
+	return (unsigned int)((size_t)buf_len - sizeof(*o) -
+			      msgh->msg_namelen - msgh->msg_controllen);
 }
 
 IOURINGINLINE void io_uring_prep_epoll_ctl(struct io_uring_sqe *sqe, int epfd,
