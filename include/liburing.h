@@ -95,7 +95,8 @@ struct io_uring_sq {
 	unsigned ring_mask;
 	unsigned ring_entries;
 
-	unsigned pad[2];
+	unsigned sqes_sz; /* bytes of the SQE array (liburing 2.15) */
+	unsigned pad;
 };
 
 struct io_uring_cq {
@@ -308,9 +309,10 @@ int io_uring_register_bpf_filter_task(struct io_uring_bpf *bpf);
 int io_uring_enter(unsigned int fd, unsigned int to_submit,
 		   unsigned int min_complete, unsigned int flags,
 		   sigset_t *sig);
+/* arg: a sigset_t, or with IORING_ENTER_EXT_ARG the extended argument. */
 int io_uring_enter2(unsigned int fd, unsigned int to_submit,
-		    unsigned int min_complete, unsigned int flags,
-		    sigset_t *sig, size_t sz);
+		    unsigned int min_complete, unsigned int flags, void *arg,
+		    size_t sz);
 int io_uring_setup(unsigned int entries, struct io_uring_params *p);
 int io_uring_register(unsigned int fd, unsigned int opcode, const void *arg,
 		      unsigned int nr_args);
@@ -696,7 +698,7 @@ IOURINGINLINE void io_uring_prep_fsync(struct io_uring_sqe *sqe, int fd,
 }
 
 IOURINGINLINE void io_uring_prep_timeout(struct io_uring_sqe *sqe,
-					 struct __kernel_timespec *ts,
+					 const struct __kernel_timespec *ts,
 					 unsigned count, unsigned flags)
 {
 	io_uring_prep_rw(IORING_OP_TIMEOUT, sqe, -1, ts, 1, count);
@@ -712,7 +714,7 @@ IOURINGINLINE void io_uring_prep_timeout_remove(struct io_uring_sqe *sqe,
 }
 
 IOURINGINLINE void io_uring_prep_timeout_update(struct io_uring_sqe *sqe,
-						struct __kernel_timespec *ts,
+						const struct __kernel_timespec *ts,
 						__u64 user_data, unsigned flags)
 {
 	io_uring_prep_rw(IORING_OP_TIMEOUT_REMOVE, sqe, -1, NULL, 0,
@@ -722,7 +724,7 @@ IOURINGINLINE void io_uring_prep_timeout_update(struct io_uring_sqe *sqe,
 }
 
 IOURINGINLINE void io_uring_prep_link_timeout(struct io_uring_sqe *sqe,
-					      struct __kernel_timespec *ts,
+					      const struct __kernel_timespec *ts,
 					      unsigned flags)
 {
 	io_uring_prep_rw(IORING_OP_LINK_TIMEOUT, sqe, -1, ts, 1, 0);
@@ -793,7 +795,7 @@ IOURINGINLINE void io_uring_prep_connect(struct io_uring_sqe *sqe, int fd,
 }
 
 IOURINGINLINE void io_uring_prep_bind(struct io_uring_sqe *sqe, int fd,
-				      struct sockaddr *addr, socklen_t addrlen)
+				      const struct sockaddr *addr, socklen_t addrlen)
 {
 	io_uring_prep_rw(IORING_OP_BIND, sqe, fd, addr, 0, addrlen);
 }
@@ -862,7 +864,7 @@ IOURINGINLINE void io_uring_prep_open_direct(struct io_uring_sqe *sqe,
 }
 
 IOURINGINLINE void io_uring_prep_openat2(struct io_uring_sqe *sqe, int dfd,
-					 const char *path, struct open_how *how)
+					 const char *path, const struct open_how *how)
 {
 	io_uring_prep_rw(IORING_OP_OPENAT2, sqe, dfd, path, sizeof(*how),
 			 (uint64_t)(uintptr_t)how);
@@ -870,7 +872,7 @@ IOURINGINLINE void io_uring_prep_openat2(struct io_uring_sqe *sqe, int dfd,
 
 IOURINGINLINE void io_uring_prep_openat2_direct(struct io_uring_sqe *sqe,
 						int dfd, const char *path,
-						struct open_how *how,
+						const struct open_how *how,
 						unsigned file_index)
 {
 	io_uring_prep_openat2(sqe, dfd, path, how);
@@ -1086,7 +1088,7 @@ io_uring_recvmsg_payload_length(struct io_uring_recvmsg_out *o, int buf_len,
 
 IOURINGINLINE void io_uring_prep_epoll_ctl(struct io_uring_sqe *sqe, int epfd,
 					   int fd, int op,
-					   struct epoll_event *ev)
+					   const struct epoll_event *ev)
 {
 	io_uring_prep_rw(IORING_OP_EPOLL_CTL, sqe, epfd, ev, (__u32)op,
 			 (__u32)fd);
@@ -1390,7 +1392,7 @@ IOURINGINLINE void io_uring_prep_waitid(struct io_uring_sqe *sqe,
 }
 
 IOURINGINLINE void io_uring_prep_futex_wake(struct io_uring_sqe *sqe,
-					    uint32_t *futex, uint64_t val,
+					    const uint32_t *futex, uint64_t val,
 					    uint64_t mask, uint32_t futex_flags,
 					    unsigned int flags)
 {
@@ -1401,7 +1403,7 @@ IOURINGINLINE void io_uring_prep_futex_wake(struct io_uring_sqe *sqe,
 }
 
 IOURINGINLINE void io_uring_prep_futex_wait(struct io_uring_sqe *sqe,
-					    uint32_t *futex, uint64_t val,
+					    const uint32_t *futex, uint64_t val,
 					    uint64_t mask, uint32_t futex_flags,
 					    unsigned int flags)
 {
@@ -1413,7 +1415,7 @@ IOURINGINLINE void io_uring_prep_futex_wait(struct io_uring_sqe *sqe,
 
 struct futex_waitv;
 IOURINGINLINE void io_uring_prep_futex_waitv(struct io_uring_sqe *sqe,
-					     struct futex_waitv *futex,
+					     const struct futex_waitv *futex,
 					     uint32_t nr_futex,
 					     unsigned int flags)
 {
@@ -1436,14 +1438,14 @@ IOURINGINLINE void io_uring_prep_ftruncate(struct io_uring_sqe *sqe, int fd,
 }
 
 IOURINGINLINE void io_uring_prep_pipe(struct io_uring_sqe *sqe, int *fds,
-				      unsigned int pipe_flags)
+				      int pipe_flags)
 {
 	io_uring_prep_rw(IORING_OP_PIPE, sqe, 0, fds, 0, 0);
-	sqe->pipe_flags = pipe_flags;
+	sqe->pipe_flags = (__u32)pipe_flags;
 }
 
 IOURINGINLINE void io_uring_prep_pipe_direct(struct io_uring_sqe *sqe,
-					     int *fds, unsigned int pipe_flags,
+					     int *fds, int pipe_flags,
 					     unsigned int file_index)
 {
 	io_uring_prep_pipe(sqe, fds, pipe_flags);

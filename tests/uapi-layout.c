@@ -71,6 +71,7 @@ SIZE(struct io_uring_cqe_iter, 24);
 
 /* liburing 2.x's application-side structures. */
 SIZE(struct io_uring_sq, 104);
+AT(struct io_uring_sq, sqes_sz, 96);
 SIZE(struct io_uring_cq, 88);
 SIZE(struct io_uring, 216);
 AT(struct io_uring, cq, 104);

@@ -74,22 +74,25 @@ void backend_fd_detach(int fd);
 int backend_setup(unsigned entries, struct io_uring_params *p,
 		  const struct anyring_ops **ops);
 
-/* The ring's backend lives in sq.pad, which liburing leaves unused. */
-_Static_assert(sizeof(((struct io_uring_sq *)0)->pad) >= sizeof(void *),
-	       "sq.pad must hold a pointer");
+/*
+ * The ring's backend lives in cq.pad, which liburing leaves unused (2.15
+ * took sq.pad's first half for sqes_sz).
+ */
+_Static_assert(sizeof(((struct io_uring_cq *)0)->pad) >= sizeof(void *),
+	       "cq.pad must hold a pointer");
 
 static inline const struct anyring_ops *ring_ops(const struct io_uring *ring)
 {
 	const struct anyring_ops *ops;
 
-	memcpy(&ops, ring->sq.pad, sizeof(ops));
+	memcpy(&ops, ring->cq.pad, sizeof(ops));
 	return ops;
 }
 
 static inline void ring_set_ops(struct io_uring *ring,
 				const struct anyring_ops *ops)
 {
-	memcpy(ring->sq.pad, &ops, sizeof(ops));
+	memcpy(ring->cq.pad, &ops, sizeof(ops));
 }
 
 #endif

@@ -17,16 +17,15 @@ ANYRING_EXPORT int io_uring_setup(unsigned int entries,
 
 ANYRING_EXPORT int io_uring_enter2(unsigned int fd, unsigned int to_submit,
 				   unsigned int min_complete,
-				   unsigned int flags, sigset_t *sig,
-				   size_t sz)
+				   unsigned int flags, void *arg, size_t sz)
 {
 	const struct anyring_ops *ops =
 		backend_for_fd(fd, flags & IORING_ENTER_REGISTERED_RING);
 
 	if (uring_likely(!ops))
 		return kernel_io_uring_enter2(fd, to_submit, min_complete,
-					      flags, sig, sz);
-	return ops->enter(fd, to_submit, min_complete, flags, sig, sz);
+					      flags, arg, sz);
+	return ops->enter(fd, to_submit, min_complete, flags, arg, sz);
 }
 
 ANYRING_EXPORT int io_uring_enter(unsigned int fd, unsigned int to_submit,

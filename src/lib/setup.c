@@ -83,6 +83,10 @@ void ring_setup_pointers(struct io_uring *ring, const struct io_uring_params *p,
 	if (!(p->flags & IORING_SETUP_NO_SQARRAY))
 		sq->array = (unsigned *)(s + p->sq_off.array);
 	sq->sqes = sqes;
+	/* Bytes of the SQE array, which liburing 2.15 records in the ring. */
+	sq->sqes_sz = (unsigned)(((size_t)p->sq_entries
+				  << io_uring_sqe_shift_from_flags(p->flags)) *
+				 sizeof(struct io_uring_sqe));
 	/*
 	 * Sizes come from the params the mappings were sized by, not from ring
 	 * memory another process may have mapped and overwritten.
