@@ -8,7 +8,8 @@ ANYRING_EXPORT int io_uring_register_buf_ring(struct io_uring *ring,
 					      struct io_uring_buf_reg *reg,
 					      unsigned int flags)
 {
-	(void)flags; /* liburing's signature; the flags travel in reg */
+	/* Callers pass IOU_PBUF_RING_* either here or in reg; both count. */
+	reg->flags |= (__u16)flags;
 	return ring_register(ring, IORING_REGISTER_PBUF_RING, reg, 1);
 }
 
