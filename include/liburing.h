@@ -58,6 +58,12 @@
 #define IOURINGINLINE static inline
 #endif
 
+/* A pointer as the kernel's __u64 address fields take it. */
+static inline __u64 uring_ptr_to_u64(const void *ptr)
+{
+	return (__u64)(uintptr_t)ptr;
+}
+
 #ifndef __NR_io_uring_setup
 #define __NR_io_uring_setup 425
 #endif
@@ -1548,13 +1554,13 @@ IOURINGINLINE int io_uring_wait_cqe_nr(struct io_uring *ring,
 }
 
 /*
- * Whether the CQE at the head is one the application never sees: a padding
- * entry (IORING_CQE_F_SKIP) of a CQE_MIXED ring, or an internal timeout of a
- * kernel without EXT_ARG. Such a CQE is consumed; a failed timeout's error
- * goes to *err.
+ * Consume the CQE at the head if the application must not see it: a
+ * padding entry (IORING_CQE_F_SKIP) of a CQE_MIXED ring, or an internal
+ * timeout of a kernel without EXT_ARG. True when the caller should look at
+ * the next one; a failed timeout instead leaves its error in *err.
  */
-static inline bool __io_uring_cqe_hidden(struct io_uring *ring,
-					 struct io_uring_cqe *cqe, int *err)
+static inline bool io_uring_skip_cqe(struct io_uring *ring,
+				     struct io_uring_cqe *cqe, int *err)
 {
 	if (!(cqe->flags & IORING_CQE_F_SKIP)) {
 		if ((ring->features & IORING_FEAT_EXT_ARG) ||
@@ -1564,7 +1570,7 @@ static inline bool __io_uring_cqe_hidden(struct io_uring *ring,
 			*err = cqe->res;
 	}
 	io_uring_cq_advance(ring, io_uring_cqe_nr(cqe));
-	return true;
+	return !*err;
 }
 
 /* Look at the next CQE without waiting, passing over hidden ones. */
@@ -1587,10 +1593,9 @@ IOURINGINLINE int __io_uring_peek_cqe(struct io_uring *ring,
 		if (!available)
 			break;
 		cqe = &ring->cq.cqes[(head & mask) << shift];
-		if (!__io_uring_cqe_hidden(ring, cqe, &err))
-			break;
-		if (err) {
-			cqe = NULL;
+		if (!io_uring_skip_cqe(ring, cqe, &err)) {
+			if (err)
+				cqe = NULL;
 			break;
 		}
 	}
