@@ -19,6 +19,7 @@
 struct cqe_overflow {
 	struct cqe_overflow *next;
 	struct io_uring_cqe cqe;
+	__u64 extra[2]; /* the second half of a big CQE */
 };
 
 unsigned uring_cq_ready(struct uring_ctx *ctx)
@@ -48,10 +49,11 @@ static void wake_waiters(struct uring_ctx *ctx)
 
 /*
  * Write up to nr CQEs at the tail and publish them with one store of the
- * tail; returns how many fit. The caller holds completion_lock.
+ * tail; returns how many fit. A big CQE's second half is extra[2 * i],
+ * zero without extra. The caller holds completion_lock.
  */
 static unsigned cq_write(struct uring_ctx *ctx, const struct io_uring_cqe *src,
-			 unsigned nr)
+			 unsigned nr, const __u64 *extra)
 {
 	unsigned tail = *ctx->cq_tail;
 	unsigned used = tail - __atomic_load_n(ctx->cq_head, __ATOMIC_ACQUIRE);
@@ -67,8 +69,8 @@ static unsigned cq_write(struct uring_ctx *ctx, const struct io_uring_cqe *src,
 		dst->res = src[i].res;
 		dst->flags = src[i].flags;
 		if (ctx->cqe_shift) {
-			dst->big_cqe[0] = 0;
-			dst->big_cqe[1] = 0;
+			dst->big_cqe[0] = extra ? extra[2 * i] : 0;
+			dst->big_cqe[1] = extra ? extra[2 * i + 1] : 0;
 		}
 	}
 	if (n)
@@ -81,7 +83,7 @@ static void flush_overflow_locked(struct uring_ctx *ctx)
 {
 	struct cqe_overflow *o;
 
-	while ((o = ctx->overflow_head) && cq_write(ctx, &o->cqe, 1)) {
+	while ((o = ctx->overflow_head) && cq_write(ctx, &o->cqe, 1, o->extra)) {
 		ctx->overflow_head = o->next;
 		if (!ctx->overflow_head)
 			ctx->overflow_tail = NULL;
@@ -102,7 +104,8 @@ void uring_flush_overflow(struct uring_ctx *ctx)
 	wake_waiters(ctx);
 }
 
-static void overflow_add(struct uring_ctx *ctx, const struct io_uring_cqe *cqe)
+static void overflow_add(struct uring_ctx *ctx, const struct io_uring_cqe *cqe,
+			 const __u64 *extra)
 {
 	struct cqe_overflow *o = malloc(sizeof(*o));
 
@@ -113,6 +116,8 @@ static void overflow_add(struct uring_ctx *ctx, const struct io_uring_cqe *cqe)
 	}
 	o->next = NULL;
 	o->cqe = *cqe;
+	o->extra[0] = extra ? extra[0] : 0;
+	o->extra[1] = extra ? extra[1] : 0;
 	if (ctx->overflow_tail)
 		ctx->overflow_tail->next = o;
 	else
@@ -121,18 +126,22 @@ static void overflow_add(struct uring_ctx *ctx, const struct io_uring_cqe *cqe)
 	set_sq_flag(ctx, IORING_SQ_CQ_OVERFLOW, true);
 }
 
-/* Post CQEs in order, then signal the eventfd and wake waiters once. */
-static void post_cqes(struct uring_ctx *ctx, const struct io_uring_cqe *cqes,
-		      unsigned nr)
+/*
+ * Post CQEs in order (extra: their big CQE halves, or NULL), then signal
+ * the eventfd and wake waiters once.
+ */
+static void post_cqes_extra(struct uring_ctx *ctx,
+			    const struct io_uring_cqe *cqes, unsigned nr,
+			    const __u64 *extra)
 {
 	pthread_mutex_lock(&ctx->completion_lock);
 	/* Earlier overflowed CQEs go first, so order is kept. */
 	if (ctx->overflow_head)
 		flush_overflow_locked(ctx);
 	/* In order: once the CQ is full the rest overflow. */
-	for (unsigned i = ctx->overflow_head ? 0 : cq_write(ctx, cqes, nr);
+	for (unsigned i = ctx->overflow_head ? 0 : cq_write(ctx, cqes, nr, extra);
 	     i < nr; i++)
-		overflow_add(ctx, &cqes[i]);
+		overflow_add(ctx, &cqes[i], extra ? &extra[2 * i] : NULL);
 	ctx->cq_posted += nr;
 	ring_tsan_release(ctx->fd);
 	pthread_mutex_unlock(&ctx->completion_lock);
@@ -140,6 +149,12 @@ static void post_cqes(struct uring_ctx *ctx, const struct io_uring_cqe *cqes,
 	wake_waiters(ctx);
 	if (__atomic_load_n(&ctx->count_timeouts, __ATOMIC_RELAXED))
 		uring_count_timeouts_check(ctx);
+}
+
+static void post_cqes(struct uring_ctx *ctx, const struct io_uring_cqe *cqes,
+		      unsigned nr)
+{
+	post_cqes_extra(ctx, cqes, nr, NULL);
 }
 
 void uring_flush_deferred(struct uring_ctx *ctx)
@@ -356,6 +371,29 @@ void uring_complete_batch_flush(void)
 	}
 }
 
+/*
+ * A big CQE is posted at once, not held: first the CQEs this thread holds
+ * for the ring (a worker's batch, a submission's deferred ones), so that
+ * the order stays the order of completion.
+ */
+static void complete_big(struct uring_req *req)
+{
+	struct uring_ctx *ctx = req->ctx;
+	struct io_uring_cqe cqe = {.user_data = req->user_data,
+				   .res = req->res, .flags = req->cflags};
+
+	if (worker_batch && worker_batch->ctx == ctx)
+		uring_complete_batch_flush();
+	if (uring_submitting == ctx)
+		uring_flush_deferred(ctx);
+	atomic_fetch_add(&ctx->releasing, 1);
+	if (posts_cqe(req))
+		post_cqes_extra(ctx, &cqe, 1, req->cqe_extra);
+	req_release(req);
+	atomic_fetch_sub(&ctx->releasing, 1);
+	req_retire(req);
+}
+
 void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags)
 {
 	struct uring_complete_batch *b = worker_batch;
@@ -366,6 +404,11 @@ void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags)
 	/* A multishot CQE with MORE leaves the request running. */
 	if (cflags & IORING_CQE_F_MORE) {
 		uring_post_cqe(req->ctx, req->user_data, res, cflags);
+		return;
+	}
+	if (req->big_cqe) {
+		req->cflags = cflags;
+		complete_big(req);
 		return;
 	}
 	if (b && b->ctx == req->ctx) {

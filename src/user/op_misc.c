@@ -22,6 +22,10 @@ int uring_nop_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 	if (sqe->nop_flags & ~NOP_FLAGS)
 		return -EINVAL;
 	req->res = (sqe->nop_flags & IORING_NOP_INJECT_RESULT) ? (__s32)sqe->len : 0;
+	/* Its CQE carries sqe->off and sqe->addr: it needs big CQEs. */
+	if ((sqe->nop_flags & IORING_NOP_CQE32) &&
+	    !(req->ctx->flags & (IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED)))
+		return -EINVAL;
 	return 0;
 }
 
@@ -30,6 +34,9 @@ enum issue_result uring_nop_issue(struct uring_req *req, unsigned flags)
 	unsigned nf = req->op_flags;
 
 	(void)flags;
+	/* NOP_TW's second issue, from task work: the result is set. */
+	if (req->done_io)
+		return ISSUE_DONE;
 	/* A file is only looked up with NOP_FILE; NOP_FIXED_FILE says how. */
 	if ((nf & IORING_NOP_FILE) && (nf & IORING_NOP_FIXED_FILE)) {
 		req->file_node = rsrc_file_get(req->ctx, (unsigned)req->orig_fd);
@@ -42,6 +49,22 @@ enum issue_result uring_nop_issue(struct uring_req *req, unsigned flags)
 		req->buf_node = rsrc_buffer_get(req->ctx, req->buf_index);
 		if (!req->buf_node)
 			req->res = -EFAULT;
+	}
+	/* Set when it runs: a NOP cancelled before then has no extras. */
+	if (nf & IORING_NOP_CQE32) {
+		req->big_cqe = true;
+		req->cqe_extra[0] = req->off;
+		req->cqe_extra[1] = req->addr;
+	}
+	/*
+	 * NOP_TW completes from task work, which runs after the batch's
+	 * inline completions and before link work it queued (events.c).
+	 */
+	if (nf & IORING_NOP_TW) {
+		req->done_io = 1;
+		uring_inflight_add(req);
+		uring_event_post(req, false, 0);
+		return ISSUE_QUEUED;
 	}
 	return ISSUE_DONE;
 }

@@ -118,6 +118,8 @@ struct uring_req {
 	bool cancelled;
 	bool async;           /* completed away from the submitter */
 	bool skip_cqe;
+	bool big_cqe;         /* its CQE carries cqe_extra (CQE32 rings) */
+	__u64 cqe_extra[2];
 	/* Engine state. */
 	unsigned poll_mask;   /* events a poll retry waits for */
 	bool poll_multishot;  /* POLL_ADD multishot: stays armed */
