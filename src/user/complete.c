@@ -284,7 +284,8 @@ static void disarm_link_timeout(struct uring_req *req)
 
 static bool posts_cqe(const struct uring_req *req)
 {
-	return !(req->flags & IOSQE_CQE_SKIP_SUCCESS) || req->res < 0;
+	return !(req->flags & IOSQE_CQE_SKIP_SUCCESS) ||
+	       (req->res < 0 && !req->res_no_fail);
 }
 
 /* What follows a request's CQE: its link, the drain, and its memory. */
@@ -399,7 +400,7 @@ void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags)
 	struct uring_complete_batch *b = worker_batch;
 
 	req->res = res;
-	if (res < 0)
+	if (res < 0 && !req->res_no_fail)
 		req->failed = true;
 	/* A multishot CQE with MORE leaves the request running. */
 	if (cflags & IORING_CQE_F_MORE) {

@@ -74,6 +74,10 @@ const struct uring_op uring_ops[URING_OP_LAST] = {
 	OP(FTRUNCATE, ftruncate, .needs_file = 1),
 	OP(BIND, bind, .needs_file = 1),
 	OP(LISTEN, listen, .needs_file = 1),
+	OP(FSETXATTR, setxattr, .needs_file = 1),
+	OP(SETXATTR, setxattr),
+	OP(FGETXATTR, getxattr, .needs_file = 1),
+	OP(GETXATTR, getxattr),
 };
 
 bool uring_sqe_op_supported(unsigned opcode)

@@ -48,5 +48,7 @@ DECLARE_OP(remove_buffers);
 DECLARE_OP(msg_ring);
 DECLARE_OP(files_update);
 DECLARE_OP(fixed_fd_install);
+DECLARE_OP(getxattr);
+DECLARE_OP(setxattr);
 
 #endif

@@ -119,6 +119,12 @@ struct uring_req {
 	bool async;           /* completed away from the submitter */
 	bool skip_cqe;
 	bool big_cqe;         /* its CQE carries cqe_extra (CQE32 rings) */
+	/*
+	 * A negative res that does not fail the request: its link goes on
+	 * and CQE_SKIP_SUCCESS still skips its CQE, as for the kernel's ops
+	 * that set a result without marking the request failed.
+	 */
+	bool res_no_fail;
 	__u64 cqe_extra[2];
 	/* Engine state. */
 	unsigned poll_mask;   /* events a poll retry waits for */
