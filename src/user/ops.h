@@ -50,5 +50,8 @@ DECLARE_OP(files_update);
 DECLARE_OP(fixed_fd_install);
 DECLARE_OP(getxattr);
 DECLARE_OP(setxattr);
+DECLARE_OP(epoll_ctl);
+DECLARE_OP(getxattr);
+DECLARE_OP(setxattr);
 
 #endif
