@@ -542,8 +542,49 @@ static void unsupported_ops(struct diff_ctx *c)
 	diff_ret(c, anyring_sqe_op_supported(c->backend, IORING_OP_READ), __LINE__);
 }
 
+/*
+ * A wait for more CQEs than will come ends when a timeout posts its CQE:
+ * 6.18 wakes waiters on any timeout completion (liburing's timeout test).
+ */
+static void timeout_ends_wait(struct diff_ctx *c)
+{
+	struct __kernel_timespec ts = {.tv_nsec = 1000000};
+
+	io_uring_prep_nop(diff_sqe(c, 1));
+	io_uring_prep_timeout(diff_sqe(c, 2), &ts, 0, 0);
+	DIFF_SUBMIT(c);
+	diff_ret(c, io_uring_enter(c->ring.ring_fd, 0, 4,
+				   IORING_ENTER_GETEVENTS, NULL), __LINE__);
+	diff_ret(c, io_uring_cq_ready(&c->ring), __LINE__);
+	diff_reap(c, __LINE__);
+
+	/* A wait that times out with CQEs in the CQ returns 0, not -ETIME. */
+	io_uring_prep_nop(diff_sqe(c, 3));
+	DIFF_SUBMIT(c);
+	{
+		struct io_uring_getevents_arg arg = {.ts = (__u64)(uintptr_t)&ts};
+
+		diff_ret(c, io_uring_enter2(c->ring.ring_fd, 0, 2,
+					    IORING_ENTER_GETEVENTS |
+						    IORING_ENTER_EXT_ARG,
+					    &arg, sizeof(arg)), __LINE__);
+		diff_ret(c, io_uring_enter2(c->ring.ring_fd, 0, 2,
+					    IORING_ENTER_GETEVENTS |
+						    IORING_ENTER_EXT_ARG,
+					    &arg, sizeof(arg)), __LINE__);
+	}
+	diff_reap(c, __LINE__);
+	diff_ret(c, io_uring_enter2(c->ring.ring_fd, 0, 1,
+				    IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
+				    &(struct io_uring_getevents_arg){
+					    .ts = (__u64)(uintptr_t)&ts},
+				    sizeof(struct io_uring_getevents_arg)),
+		 __LINE__);
+}
+
 static const struct diff_scenario scenarios[] = {
 	{"setup parameters", 0, 0, setup_params, 0},
+	{"a timeout ends a wait", 0, 0, timeout_ends_wait, 0},
 	{"wait with a signal mask", 0, 0, wait_sigmask, 0},
 	{"unsupported and supported ops", 0, 0, unsupported_ops, 0},
 	{"nop variants", 0, 0, nop_variants, 0},

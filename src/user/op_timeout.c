@@ -84,13 +84,18 @@ static void count_list_remove(struct uring_req *req)
 	pthread_mutex_unlock(&ctx->completion_lock);
 }
 
+/* Count a timeout's CQE; waiters read the count without the lock. */
+static void count_timeout_cqe(struct uring_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->completion_lock);
+	__atomic_store_n(&ctx->cq_timeouts, ctx->cq_timeouts + 1,
+			 __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&ctx->completion_lock);
+}
+
 static void timeout_complete(struct uring_req *req, __s32 res, __u32 cflags)
 {
-	struct uring_ctx *ctx = req->ctx;
-
-	pthread_mutex_lock(&ctx->completion_lock);
-	ctx->cq_timeouts++;
-	pthread_mutex_unlock(&ctx->completion_lock);
+	count_timeout_cqe(req->ctx);
 	uring_req_complete(req, res, cflags);
 }
 
@@ -200,9 +205,7 @@ void uring_timer_fire(struct uring_req *req)
 		bool last = req->timeout_count && --req->timeout_count == 0;
 
 		if (!last) {
-			pthread_mutex_lock(&req->ctx->completion_lock);
-			req->ctx->cq_timeouts++;
-			pthread_mutex_unlock(&req->ctx->completion_lock);
+			count_timeout_cqe(req->ctx);
 			uring_post_cqe(req->ctx, req->user_data, -ETIME,
 				       IORING_CQE_F_MORE);
 			arm_timer(req);

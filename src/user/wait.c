@@ -229,6 +229,7 @@ int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
 		    unsigned flags, const void *arg, size_t argsz)
 {
 	struct wait_args w;
+	unsigned timeouts;
 	sigset_t old;
 	int ret;
 
@@ -239,6 +240,8 @@ int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
 		min_complete = ctx->cq_entries;
 	if (w.has_sigmask)
 		pthread_sigmask(SIG_SETMASK, &w.sigmask, &old);
+	/* A timeout's CQE ends the wait, however few CQEs (as in 6.18). */
+	timeouts = __atomic_load_n(&ctx->cq_timeouts, __ATOMIC_ACQUIRE);
 	for (;;) {
 		unsigned seen = atomic_load_explicit(&ctx->cq_events,
 						     memory_order_acquire);
@@ -258,7 +261,9 @@ int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
 				 uring_timespec_cmp(&w.min_deadline, until) < 0)
 				until = &w.min_deadline;
 		}
-		if (uring_cq_ready(ctx) >= want) {
+		if (uring_cq_ready(ctx) >= want ||
+		    __atomic_load_n(&ctx->cq_timeouts, __ATOMIC_ACQUIRE) !=
+			    timeouts) {
 			ret = 0;
 			break;
 		}
@@ -273,5 +278,6 @@ int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
 	}
 	if (w.has_sigmask)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return ret;
+	/* 6.18 reports a timeout or a signal only when the CQ is empty. */
+	return uring_cq_ready(ctx) ? 0 : ret;
 }
