@@ -51,7 +51,5 @@ DECLARE_OP(fixed_fd_install);
 DECLARE_OP(getxattr);
 DECLARE_OP(setxattr);
 DECLARE_OP(epoll_ctl);
-DECLARE_OP(getxattr);
-DECLARE_OP(setxattr);
 
 #endif
