@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 		expect_in(out, "\"io_uring_setup\":\"ok\"");
 		expect_in(out, "\"auto_backend\":\"kernel\"");
 		expect_in(out, "{\"opcode\":34,\"name\":\"REGISTER_MEM_REGION\",\"kernel\":true,");
-		expect_in(out, "{\"opcode\":62,\"name\":\"PIPE\",\"kernel\":true,\"user\":false}");
+		expect_in(out, "{\"opcode\":62,\"name\":\"PIPE\",\"kernel\":true,\"user\":true}");
 	}
 	out = probe_output(argv[1], EPERM);
 	expect_in(out, "\"kernel_usable\":false");

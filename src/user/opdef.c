@@ -79,6 +79,7 @@ const struct uring_op uring_ops[URING_OP_LAST] = {
 	OP(FGETXATTR, getxattr, .needs_file = 1),
 	OP(GETXATTR, getxattr),
 	OP(EPOLL_CTL, epoll_ctl, .unbound_nonreg = 1),
+	OP(PIPE, pipe),
 };
 
 bool uring_sqe_op_supported(unsigned opcode)

@@ -51,5 +51,6 @@ DECLARE_OP(fixed_fd_install);
 DECLARE_OP(getxattr);
 DECLARE_OP(setxattr);
 DECLARE_OP(epoll_ctl);
+DECLARE_OP(pipe);
 
 #endif
