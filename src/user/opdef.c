@@ -80,6 +80,7 @@ const struct uring_op uring_ops[URING_OP_LAST] = {
 	OP(GETXATTR, getxattr),
 	OP(EPOLL_CTL, epoll_ctl, .unbound_nonreg = 1),
 	OP(PIPE, pipe),
+	OP(URING_CMD, uring_cmd, .needs_file = 1, .buffer_select = 1),
 };
 
 bool uring_sqe_op_supported(unsigned opcode)

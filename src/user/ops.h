@@ -52,5 +52,6 @@ DECLARE_OP(getxattr);
 DECLARE_OP(setxattr);
 DECLARE_OP(epoll_ctl);
 DECLARE_OP(pipe);
+DECLARE_OP(uring_cmd);
 
 #endif
