@@ -201,6 +201,25 @@ static void check_mixed(void)
 	io_uring_queue_exit(&ring);
 }
 
+/* Refusals of io_uring_submit_and_wait_reg come before any submission. */
+static void check_wait_reg_refusals(void)
+{
+	struct io_uring_cqe *cqe = NULL;
+	struct io_uring ring;
+	unsigned ktail;
+
+	t_ring(&ring, 4, 0);
+	io_uring_prep_nop(io_uring_get_sqe(&ring));
+	ktail = *ring.sq.ktail;
+	ASSERT_EQ(io_uring_submit_and_wait_reg(&ring, &cqe, 1, -1), -EINVAL);
+	ring.features &= ~IORING_FEAT_EXT_ARG;
+	ASSERT_EQ(io_uring_submit_and_wait_reg(&ring, &cqe, 1, 0), -EINVAL);
+	ASSERT_EQ(*ring.sq.ktail, ktail);
+	ASSERT_EQ(ring.sq.sqe_head, 0);
+	ASSERT_EQ(io_uring_sq_ready(&ring), 1);
+	io_uring_queue_exit(&ring);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -208,5 +227,6 @@ int main(int argc, char **argv)
 	check_newer_requests();
 	check_iterator();
 	check_mixed();
+	check_wait_reg_refusals();
 	return t_done();
 }

@@ -329,7 +329,12 @@ ANYRING_EXPORT int io_uring_submit_and_wait_reg(struct io_uring *ring,
 						unsigned wait_nr,
 						int reg_index)
 {
-	struct wait_request w = {
+	struct wait_request w;
+
+	/* Refused before anything is submitted, as liburing 2.15 does. */
+	if (!(ring->features & IORING_FEAT_EXT_ARG) || reg_index < 0)
+		return -EINVAL;
+	w = (struct wait_request){
 		.submit = flush_sq(ring),
 		.wait_nr = wait_nr,
 		.enter_flags = IORING_ENTER_EXT_ARG | IORING_ENTER_EXT_ARG_REG,
@@ -338,9 +343,6 @@ ANYRING_EXPORT int io_uring_submit_and_wait_reg(struct io_uring *ring,
 				sizeof(struct io_uring_reg_wait)),
 		.single_enter = true,
 	};
-
-	if (reg_index < 0)
-		return -EINVAL;
 	return get_cqe(ring, cqe_ptr, &w);
 }
 
