@@ -23,8 +23,7 @@
 #define SETUP_FLAGS_VALID 0x7ffffU
 /* Flags this backend cannot model; setup refuses them with EINVAL. */
 #define SETUP_FLAGS_UNSUPPORTED                                                \
-	(IORING_SETUP_IOPOLL | IORING_SETUP_HYBRID_IOPOLL |                    \
-	 IORING_SETUP_ATTACH_WQ | IORING_SETUP_CQE_MIXED)
+	(IORING_SETUP_ATTACH_WQ | IORING_SETUP_CQE_MIXED)
 /* The features 6.18 reports; the userspace backend implements them. */
 #define USER_FEATURES 0x3ffffU
 
@@ -134,6 +133,8 @@ static int check_params(unsigned entries, struct io_uring_params *p,
 		return -EINVAL;
 	if ((f & IORING_SETUP_DEFER_TASKRUN) &&
 	    !(f & IORING_SETUP_SINGLE_ISSUER))
+		return -EINVAL;
+	if ((f & IORING_SETUP_HYBRID_IOPOLL) && !(f & IORING_SETUP_IOPOLL))
 		return -EINVAL;
 	if (f & SETUP_FLAGS_UNSUPPORTED)
 		return -EINVAL;

@@ -6,9 +6,13 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -20,6 +24,58 @@
 
 #define MAX_RW_COUNT (INT_MAX & ~4095L)
 #define RWF_VALID (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND)
+
+/* Whether the block device dev_t has polled queues (sysfs' io_poll). */
+static bool device_polls(dev_t dev)
+{
+	char path[80], c = '0';
+	int fd;
+
+	/* A partition's queue is its disk's, one directory up. */
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/io_poll",
+		 major(dev), minor(dev));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(path, sizeof(path),
+			 "/sys/dev/block/%u:%u/../queue/io_poll", major(dev),
+			 minor(dev));
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c == '1';
+}
+
+/*
+ * Whether I/O on this file can be polled (IORING_SETUP_IOPOLL): it needs
+ * O_DIRECT, a block device or a file of a filesystem whose direct I/O
+ * polls, and a device with polled queues; 6.18 fails the I/O with
+ * EOPNOTSUPP otherwise.
+ */
+static bool file_polls(int fd)
+{
+	struct statfs fs;
+	struct stat st;
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || !(fl & O_DIRECT) || fstat(fd, &st))
+		return false;
+	if (S_ISBLK(st.st_mode))
+		return device_polls(st.st_rdev);
+	if (!S_ISREG(st.st_mode) || fstatfs(fd, &fs))
+		return false;
+	switch ((unsigned long)fs.f_type) {
+	case EXT4_SUPER_MAGIC: /* also ext2 and ext3 */
+	case XFS_SUPER_MAGIC:
+	case BTRFS_SUPER_MAGIC:
+		return device_polls(st.st_dev);
+	default:
+		return false;
+	}
+}
 
 static bool is_vectored(const struct uring_req *req)
 {
@@ -87,6 +143,23 @@ static int import_fixed(struct uring_req *req, struct iovec *one,
 	return 0;
 }
 
+/*
+ * A vectored read with a provided buffer names one iovec, whose length is
+ * the most to read into the buffer picked at issue (its base is unused).
+ */
+static int buffer_select_iov_prep(struct uring_req *req)
+{
+	struct iovec iov;
+
+	if (req->len != 1)
+		return -EINVAL;
+	if (uring_copy_from_user(&iov, (void *)(uintptr_t)req->addr,
+				 sizeof(iov)))
+		return -EFAULT;
+	req->len = (__u32)iov.iov_len;
+	return 0;
+}
+
 int uring_rw_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 {
 	(void)sqe;
@@ -94,8 +167,8 @@ int uring_rw_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 		if (!is_read(req))
 			return -EINVAL;
 		req->kbuf_bgid = req->buf_index;
-		if (is_vectored(req) && req->len != 1)
-			return -EINVAL;
+		if (is_vectored(req))
+			return buffer_select_iov_prep(req);
 	}
 	if (!is_vectored(req) || (req->flags & IOSQE_BUFFER_SELECT))
 		return 0;
@@ -187,7 +260,8 @@ enum issue_result uring_rw_issue(struct uring_req *req, unsigned flags)
 	struct iovec one, *iov;
 	ssize_t n;
 
-	if (user_flags & ~RWF_VALID) {
+	if ((user_flags & ~RWF_VALID) ||
+	    ((req->ctx->flags & IORING_SETUP_IOPOLL) && !file_polls(req->fd))) {
 		req->res = -EOPNOTSUPP;
 		return ISSUE_DONE;
 	}

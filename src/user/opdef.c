@@ -19,10 +19,10 @@
 /* Reads and writes try without blocking first, also in a worker. */
 #define RW(opname, ...)                                                        \
 	OP(opname, rw, .needs_file = 1, .ioprio = 1, .unbound_nonreg = 1,      \
-	   .reports_blocking = 1, __VA_ARGS__)
+	   .reports_blocking = 1, .iopoll = 1, __VA_ARGS__)
 
 const struct uring_op uring_ops[URING_OP_LAST] = {
-	OP(NOP, nop),
+	OP(NOP, nop, .iopoll = 1),
 	RW(READV, .buffer_select = 1),
 	RW(READ_FIXED),
 	RW(WRITE_FIXED),
@@ -60,8 +60,8 @@ const struct uring_op uring_ops[URING_OP_LAST] = {
 	   .unbound_nonreg = 1),
 	OP(OPENAT2, openat2),
 	OP(SPLICE, splice, .needs_file = 1, .unbound_nonreg = 1),
-	OP(PROVIDE_BUFFERS, provide_buffers),
-	OP(REMOVE_BUFFERS, remove_buffers),
+	OP(PROVIDE_BUFFERS, provide_buffers, .iopoll = 1),
+	OP(REMOVE_BUFFERS, remove_buffers, .iopoll = 1),
 	OP(TEE, splice, .needs_file = 1, .unbound_nonreg = 1),
 	OP(SHUTDOWN, shutdown, .needs_file = 1),
 	OP(RENAMEAT, renameat),
@@ -69,7 +69,7 @@ const struct uring_op uring_ops[URING_OP_LAST] = {
 	OP(MKDIRAT, mkdirat),
 	OP(SYMLINKAT, symlinkat),
 	OP(LINKAT, linkat),
-	OP(MSG_RING, msg_ring),
+	OP(MSG_RING, msg_ring, .iopoll = 1),
 	OP(SOCKET, socket),
 	OP(FTRUNCATE, ftruncate, .needs_file = 1),
 	OP(BIND, bind, .needs_file = 1),
@@ -80,7 +80,8 @@ const struct uring_op uring_ops[URING_OP_LAST] = {
 	OP(GETXATTR, getxattr),
 	OP(EPOLL_CTL, epoll_ctl, .unbound_nonreg = 1),
 	OP(PIPE, pipe),
-	OP(URING_CMD, uring_cmd, .needs_file = 1, .buffer_select = 1),
+	OP(URING_CMD, uring_cmd, .needs_file = 1, .buffer_select = 1,
+	   .iopoll = 1),
 };
 
 bool uring_sqe_op_supported(unsigned opcode)

@@ -109,6 +109,8 @@ static int req_init(struct uring_ctx *ctx, struct uring_req *req,
 		return -EACCES;
 	if (sqe->ioprio && !op->ioprio)
 		return -EINVAL;
+	if ((ctx->flags & IORING_SETUP_IOPOLL) && !op->iopoll)
+		return -EINVAL;
 	if (sqe->personality &&
 	    !uring_personality_known(ctx, sqe->personality))
 		return -EINVAL;

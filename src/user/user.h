@@ -70,6 +70,8 @@ struct uring_op {
 	unsigned queues_itself : 1;
 	/* In a worker, its issue calls iowq_worker_may_block() to block. */
 	unsigned reports_blocking : 1;
+	/* Allowed on IORING_SETUP_IOPOLL rings (others: EINVAL at init). */
+	unsigned iopoll : 1;
 };
 
 extern const struct uring_op uring_ops[URING_OP_LAST];
