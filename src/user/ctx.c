@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blocking.h"
 #include "kbuf.h"
 #include "ring.h"
 #include "rsrc.h"
@@ -603,6 +604,9 @@ static void user_exit(unsigned fd, int registered)
 	 */
 	iowq_destroy(ctx->wq);
 	ctx->wq = NULL;
+	/* Waits in blocker threads are interrupted and cancelled. */
+	blocking_destroy(ctx->blocking);
+	ctx->blocking = NULL;
 	poll_engine_destroy(ctx->poll);
 	ctx->poll = NULL;
 	/* Events the engine queued last: they cancel their requests now. */

@@ -39,6 +39,7 @@ struct uring_ctx;
 struct uring_req;
 struct iowq;
 struct poll_engine;
+struct blocking;
 
 /* What an operation's issue function did with the request. */
 enum issue_result {
@@ -266,6 +267,8 @@ struct uring_ctx {
 
 	struct iowq *wq;
 	struct poll_engine *poll;
+	/* Requests waiting in threads of their own (blocking.c), or NULL. */
+	struct blocking *blocking;
 
 	/* Registered files and buffers (rsrc.c, filetable.c). */
 	pthread_mutex_t rsrc_lock;
