@@ -2,11 +2,12 @@
 /*
  * Cancellation by user_data, fd, opcode or any (ASYNC_CANCEL, and later
  * REGISTER_SYNC_CANCEL): requests waiting in a worker queue, the poll
- * engine or the timer list are taken out; one running in a worker cannot
- * be stopped (-EALREADY), as with the kernel's io-wq.
+ * engine, the timer list or a blocker thread are taken out; one running
+ * in a worker cannot be stopped (-EALREADY), as with the kernel's io-wq.
  */
 #include <fcntl.h>
 
+#include "blocking.h"
 #include "rsrc.h"
 #include "uaccess.h"
 #include "user.h"
@@ -25,8 +26,8 @@ bool uring_cancel_matches(struct uring_req *req, void *arg)
 	if (cm->flags & IORING_ASYNC_CANCEL_ANY)
 		return true;
 	if (cm->flags & IORING_ASYNC_CANCEL_FD) {
-		/* Timeouts have no file: an fd match never finds them. */
-		if (req->opcode == IORING_OP_TIMEOUT)
+		/* Timeouts, futexes, waitid have no file: an fd never matches. */
+		if (!uring_ops[req->opcode].needs_file)
 			return false;
 		if (cm->node ? req->file_node != cm->node
 			     : (req->file_node || req->orig_fd != cm->fd))
@@ -59,15 +60,62 @@ static void list_append(struct uring_req **list, struct uring_req *more)
 	*list = more;
 }
 
+/* The kernel cancels waitid and futex waits after polls, before timeouts. */
+static void insert_before_timeouts(struct uring_req **list,
+				   struct uring_req *more)
+{
+	struct uring_req *rest;
+
+	if (!more)
+		return;
+	while (*list && (*list)->opcode != IORING_OP_TIMEOUT)
+		list = &(*list)->next;
+	rest = *list;
+	*list = more;
+	list_append(list, rest);
+}
+
+/*
+ * The kernel's count: its waitid and futex cancels answer 1 for one
+ * request, and ALL takes each of those lists in one round, counted once.
+ */
+static int cancel_count(const struct cancel_match *cm, struct uring_req *blocked)
+{
+	unsigned waitid = 0, futex = 0;
+	int n = (int)cm->taken;
+
+	if (!cancel_all(cm))
+		return blocked ? 1 : 0;
+	if (!(cm->flags & IORING_ASYNC_CANCEL_ALL))
+		return n;
+	for (struct uring_req *r = blocked; r; r = r->next) {
+		if (r->opcode == IORING_OP_WAITID)
+			waitid++;
+		else
+			futex++;
+	}
+	return n - (waitid > 1 ? (int)waitid - 1 : 0) -
+	       (futex > 1 ? (int)futex - 1 : 0);
+}
+
 int uring_cancel(struct uring_ctx *ctx, struct cancel_match *cm,
 		 struct uring_req **cancelled)
 {
+	struct uring_req *blocked;
+	unsigned lost;
+	int count;
+
 	cm->taken = 0;
 	*cancelled = NULL;
 	list_append(cancelled, iowq_take(ctx->wq, take_match, cm));
 	list_append(cancelled, poll_engine_take(ctx->poll, take_match, cm));
+	blocked = blocking_take(ctx->blocking, take_match, cm, &lost);
+	/* Those whose wait ended first complete on their own. */
+	cm->taken -= lost;
+	count = cancel_count(cm, blocked);
+	insert_before_timeouts(cancelled, blocked);
 	if (cm->taken)
-		return cancel_all(cm) ? (int)cm->taken : 0;
+		return count;
 	if (iowq_running(ctx->wq, uring_cancel_matches, cm))
 		return -EALREADY;
 	return cancel_all(cm) ? 0 : -ENOENT;

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 
+#include "blocking.h"
 #include "uaccess.h"
 #include "user.h"
 
@@ -188,6 +189,8 @@ static void link_timeout_fire(struct uring_req *lt)
 		uring_req_complete(target, -ECANCELED, 0);
 		return;
 	}
+	if (blocking_cancel_one(ctx->blocking, lt, target))
+		return;
 	/* Running in a worker: it cannot be stopped. */
 	uring_req_complete(lt, -EALREADY, 0);
 }
