@@ -106,6 +106,11 @@ enum issue_result uring_cancel_issue(struct uring_req *req, unsigned flags)
 			req->res = -EBADF;
 			return ISSUE_DONE;
 		}
+	} else if ((cm.flags & IORING_ASYNC_CANCEL_FD) &&
+		   kernel_syscall6(__NR_fcntl, cm.fd, F_GETFD, 0, 0, 0, 0) < 0) {
+		/* The kernel looks the file up first. */
+		req->res = -EBADF;
+		return ISSUE_DONE;
 	}
 	ret = uring_cancel(req->ctx, &cm, &cancelled);
 	if (cm.node)
