@@ -82,6 +82,10 @@ const struct uring_op uring_ops[URING_OP_LAST] = {
 	OP(PIPE, pipe),
 	OP(URING_CMD, uring_cmd, .needs_file = 1, .buffer_select = 1,
 	   .iopoll = 1),
+	/* Waits that queue themselves: a blocker thread (blocking.c). */
+	OP(FUTEX_WAIT, futex_wait, .queues_itself = 1),
+	OP(FUTEX_WAKE, futex_wake),
+	OP(FUTEX_WAITV, futex_waitv, .queues_itself = 1),
 };
 
 bool uring_sqe_op_supported(unsigned opcode)

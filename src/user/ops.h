@@ -53,5 +53,8 @@ DECLARE_OP(setxattr);
 DECLARE_OP(epoll_ctl);
 DECLARE_OP(pipe);
 DECLARE_OP(uring_cmd);
+DECLARE_OP(futex_wait);
+DECLARE_OP(futex_wake);
+DECLARE_OP(futex_waitv);
 
 #endif
