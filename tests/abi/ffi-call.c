@@ -113,6 +113,10 @@ int main(int argc, char **argv)
 	CHECK(cq_ready(&ring) == 0);
 	queue_exit(&ring);
 	close(fd);
-	dlclose(lib);
+	/*
+	 * No dlclose: bindings keep the library loaded, and the userspace
+	 * backend keeps ring memory for reuse, which LeakSanitizer would
+	 * report once the library's own pointers to it are unmapped.
+	 */
 	return failures ? 1 : 0;
 }
