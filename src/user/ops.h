@@ -56,5 +56,6 @@ DECLARE_OP(uring_cmd);
 DECLARE_OP(futex_wait);
 DECLARE_OP(futex_wake);
 DECLARE_OP(futex_waitv);
+DECLARE_OP(waitid);
 
 #endif
