@@ -87,6 +87,7 @@ const struct uring_op uring_ops[URING_OP_LAST] = {
 	OP(FUTEX_WAKE, futex_wake),
 	OP(FUTEX_WAITV, futex_waitv, .queues_itself = 1),
 	OP(WAITID, waitid, .queues_itself = 1),
+	OP(EPOLL_WAIT, epoll_wait, .needs_file = 1),
 };
 
 bool uring_sqe_op_supported(unsigned opcode)

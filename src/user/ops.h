@@ -57,5 +57,6 @@ DECLARE_OP(futex_wait);
 DECLARE_OP(futex_wake);
 DECLARE_OP(futex_waitv);
 DECLARE_OP(waitid);
+DECLARE_OP(epoll_wait);
 
 #endif
