@@ -105,8 +105,9 @@ static void reset_words(void)
 /* Add flags to the SQE prepared last. */
 static void last_flags(struct diff_ctx *c, __u8 flags)
 {
-	c->ring.sq.sqes[(c->ring.sq.sqe_tail - 1) & c->ring.sq.ring_mask].flags |=
-		flags;
+	struct io_uring_sq *sq = &c->ring.sq;
+
+	sq->sqes[(sq->sqe_tail - 1) & sq->ring_mask].flags |= flags;
 }
 
 /* ------------------------------------------------------------------ */
@@ -234,7 +235,8 @@ static void futex_wakes(struct diff_ctx *c)
 	wait_sqe(c, 6, &fw[1], 0, ANY, PRIV);
 	DIFF_SUBMIT(c);
 	DIFF_REAP(c);
-	diff_ret(c, futex_wake_syscall(&fw[1], 1, FUTEX_WAKE_PRIVATE), __LINE__);
+	diff_ret(c, futex_wake_syscall(&fw[1], 1, FUTEX_WAKE_PRIVATE),
+		 __LINE__);
 	DIFF_WAIT(c, 1);
 	diff_ret(c, wake_from_thread(&fw[1]), __LINE__);
 	DIFF_WAIT(c, 1);
@@ -253,8 +255,8 @@ static void futex_wakes(struct diff_ctx *c)
 	wait_sqe(c, 9, &fw[3], 0, ANY, F2_U32);
 	DIFF_SUBMIT(c);
 	DIFF_REAP(c);
-	io_uring_prep_futex_wake(io_uring_get_sqe(&other), &fw[3], 5, ANY, F2_U32,
-				 0);
+	io_uring_prep_futex_wake(io_uring_get_sqe(&other), &fw[3], 5, ANY,
+				 F2_U32, 0);
 	io_uring_submit(&other);
 	{
 		struct io_uring_cqe *cqe;
@@ -326,7 +328,8 @@ static void futex_many(struct diff_ctx *c)
 		wait_sqe(c, 100 + i, &fw[i % 2], 0, ANY, PRIV);
 	DIFF_SUBMIT(c);
 	DIFF_REAP(c);
-	diff_ret(c, futex_wake_syscall(&fw[0], 5, FUTEX_WAKE_PRIVATE), __LINE__);
+	diff_ret(c, futex_wake_syscall(&fw[0], 5, FUTEX_WAKE_PRIVATE),
+		 __LINE__);
 	DIFF_WAIT_SORTED(c, 5);
 	wake_sqe(c, 1, &fw[0], INT_MAX, ANY, PRIV);
 	wake_sqe(c, 2, &fw[1], INT_MAX, ANY, PRIV);
@@ -721,7 +724,8 @@ static void waitid_errors(struct diff_ctx *c)
 	info_fill(&si);
 	io_uring_prep_waitid(diff_sqe(c, 10), P_ALL, 0, &si, 0, 0);
 	CHECK(c);
-	io_uring_prep_waitid(diff_sqe(c, 11), P_ALL, 0, &si, WEXITED | 0x100000, 0);
+	io_uring_prep_waitid(diff_sqe(c, 11), P_ALL, 0, &si, WEXITED | 0x100000,
+			     0);
 	CHECK(c);
 	io_uring_prep_waitid(diff_sqe(c, 12), P_PID, 0, &si, WEXITED, 0);
 	CHECK(c);
@@ -729,7 +733,8 @@ static void waitid_errors(struct diff_ctx *c)
 	CHECK(c);
 	io_uring_prep_waitid(diff_sqe(c, 14), P_PIDFD, -1, &si, WEXITED, 0);
 	CHECK(c);
-	io_uring_prep_waitid(diff_sqe(c, 15), P_PIDFD, c->pipe[0], &si, WEXITED, 0);
+	io_uring_prep_waitid(diff_sqe(c, 15), P_PIDFD, c->pipe[0], &si, WEXITED,
+			     0);
 	CHECK(c);
 	io_uring_prep_waitid(diff_sqe(c, 16), 9, 0, &si, WEXITED, 0);
 	CHECK(c);
@@ -891,7 +896,8 @@ static void teardown_pending(struct diff_ctx *c)
 	s->flags |= IOSQE_ASYNC;
 	diff_ret(c, io_uring_submit(&r), __LINE__);
 	io_uring_queue_exit(&r);
-	diff_ret(c, c->backend == ANYRING_BACKEND_KERNEL || threads_now() <= threads,
+	diff_ret(c, c->backend == ANYRING_BACKEND_KERNEL ||
+			    threads_now() <= threads,
 		 __LINE__);
 	diff_ret(c, fds_now() - fds, __LINE__);
 	/*
@@ -918,8 +924,8 @@ static const struct diff_scenario scenarios[] = {
 	{"futex issue errors", 0, 0, futex_issue_errors, 0},
 	{"futex wakes", 0, 0, futex_wakes, 0},
 	{"futex wakes, DEFER_TASKRUN",
-	 IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0, futex_wakes,
-	 0},
+	 IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0,
+	 futex_wakes, 0},
 	{"futex many waiters", 0, 64, futex_many, 0},
 	{"futex async", 0, 0, futex_async, 0},
 	{"futex waitv", 0, 0, futex_waitv, 0},
@@ -928,8 +934,8 @@ static const struct diff_scenario scenarios[] = {
 	{"waitid errors", 0, 0, waitid_errors, 0},
 	{"epoll_wait", 0, 0, epoll_wait_ops, 0},
 	{"waitid, DEFER_TASKRUN",
-	 IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0, waitid_ops,
-	 0},
+	 IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0,
+	 waitid_ops, 0},
 	{"teardown with waits pending", 0, 0, teardown_pending, 0},
 };
 
@@ -937,5 +943,6 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	return diff_run_all(scenarios, sizeof(scenarios) / sizeof(scenarios[0]));
+	return diff_run_all(scenarios,
+			    sizeof(scenarios) / sizeof(scenarios[0]));
 }

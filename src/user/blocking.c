@@ -163,7 +163,8 @@ static void finish_job(struct blocker *b)
 
 static void pending_unlink(struct blocking *bp, struct blocker *b)
 {
-	for (struct blocker **pp = &bp->pending; *pp; pp = &(*pp)->next_pending) {
+	for (struct blocker **pp = &bp->pending; *pp;
+	     pp = &(*pp)->next_pending) {
 		if (*pp == b) {
 			*pp = b->next_pending;
 			return;
@@ -230,7 +231,8 @@ static void run_job(struct blocker *b)
 		res = op->wait(req, b);
 		pthread_mutex_lock(&bp->lock);
 		atomic_store(&b->in_wait, false);
-		if (res == BLOCK_RETRY && b->state != B_CANCELLING && op->finish)
+		if (res == BLOCK_RETRY && b->state != B_CANCELLING &&
+		    op->finish)
 			res = op->finish(req);
 		if (res != BLOCK_RETRY || b->state == B_CANCELLING)
 			break;
@@ -504,7 +506,7 @@ bool blocking_cancel_one(struct blocking *bp, struct uring_req *lt,
 
 	if (!req && !lost)
 		return false;
-	/* The kernel's link timeout says what its futex or waitid cancel counted. */
+	/* The link timeout says what the kernel's futex cancel counted. */
 	uring_req_complete(lt, req ? 1 : -ENOENT, 0);
 	uring_complete_cancelled(req);
 	return true;

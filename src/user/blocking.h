@@ -24,7 +24,7 @@ struct blocking_op {
 	 * leaves it cancellable.
 	 */
 	long (*wait)(struct uring_req *req, struct blocker *b);
-	/* After BLOCK_RETRY, under the pool's lock: consume without blocking. */
+	/* After BLOCK_RETRY, under the pool's lock: consume, never block. */
 	long (*finish)(struct uring_req *req);
 	/* For the issuer: whether the blocker is queued where it waits. */
 	bool (*queued)(struct uring_req *req, struct blocker *b);

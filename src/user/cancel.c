@@ -26,7 +26,7 @@ bool uring_cancel_matches(struct uring_req *req, void *arg)
 	if (cm->flags & IORING_ASYNC_CANCEL_ANY)
 		return true;
 	if (cm->flags & IORING_ASYNC_CANCEL_FD) {
-		/* Timeouts, futexes, waitid have no file: an fd never matches. */
+		/* Ops without a file (timeouts, futexes) never match an fd. */
 		if (!uring_ops[req->opcode].needs_file)
 			return false;
 		if (cm->node ? req->file_node != cm->node
@@ -79,7 +79,8 @@ static void insert_before_timeouts(struct uring_req **list,
  * The kernel's count: its waitid and futex cancels answer 1 for one
  * request, and ALL takes each of those lists in one round, counted once.
  */
-static int cancel_count(const struct cancel_match *cm, struct uring_req *blocked)
+static int cancel_count(const struct cancel_match *cm,
+			struct uring_req *blocked)
 {
 	unsigned waitid = 0, futex = 0;
 	int n = (int)cm->taken;

@@ -331,10 +331,10 @@ static int precheck(const struct futex_waitv *v, unsigned nr)
 			return -EFAULT;
 	}
 	for (unsigned i = 0; i < nr; i++) {
+		const void *uaddr = (const void *)(uintptr_t)v[i].uaddr;
 		__u32 now;
 
-		if (uring_copy_from_user(&now, (const void *)(uintptr_t)v[i].uaddr,
-					 sizeof(now)))
+		if (uring_copy_from_user(&now, uaddr, sizeof(now)))
 			return -EFAULT;
 		if (now != v[i].val)
 			return -EAGAIN;
