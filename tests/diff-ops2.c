@@ -18,21 +18,6 @@
 #include "diff.h"
 
 #define PIPE_NOTIFICATION O_EXCL /* O_NOTIFICATION_PIPE */
-#define TAIL_NOP 999
-
-/*
- * Submit the SQE prepared last with a NOP behind it: a prep failure
- * ends the batch before the NOP (the first submit says 1), which the
- * second submit then sends. Completions in user_data order.
- */
-static void check(struct diff_ctx *c, int line)
-{
-	diff_sqe(c, TAIL_NOP);
-	diff_submit_ret(c, io_uring_submit(&c->ring), line);
-	diff_submit_ret(c, io_uring_submit(&c->ring), line);
-	diff_wait_sorted(c, 2, line);
-}
-#define CHECK(c) check((c), __LINE__)
 
 static int open_fds(void)
 {
@@ -117,66 +102,66 @@ static void xattr_checks(struct diff_ctx *c)
 	REQUIRE_EQ(fsetxattr(fd, "user.a", "hello", 5, 0), 0);
 	s = diff_sqe(c, 20);
 	io_uring_prep_fsetxattr(s, fd, "user.a", "x", 4, 1);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 21);
 	io_uring_prep_fgetxattr(s, fd, "user.a", got, 8);
 	s->xattr_flags = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 22);
 	io_uring_prep_fsetxattr(s, fd, "", "x", 0, 1);
-	CHECK(c);
+	DIFF_CHECK(c);
 	memset(name, 'n', sizeof(name));
 	memcpy(name, "user.", 5);
 	name[256] = '\0';
 	s = diff_sqe(c, 23);
 	io_uring_prep_fgetxattr(s, fd, name, got, 8);
-	CHECK(c);
+	DIFF_CHECK(c);
 	name[255] = '\0'; /* the longest name there is */
 	s = diff_sqe(c, 24);
 	io_uring_prep_fsetxattr(s, fd, name, "x", 0, 1);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 25);
 	io_uring_prep_fsetxattr(s, fd, (void *)16, "x", 0, 1);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 26);
 	io_uring_prep_fsetxattr(s, fd, "user.e", (void *)16, 0, 5);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 27);
 	io_uring_prep_fsetxattr(s, fd, "user.e", "x", 0, 65537);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 28);
 	io_uring_prep_getxattr(s, "user.a", got, "", 8);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 29);
 	io_uring_prep_getxattr(s, "user.a", got, (void *)16, 8);
-	CHECK(c);
+	DIFF_CHECK(c);
 	memset(long_path, 'p', sizeof(long_path) - 1);
 	s = diff_sqe(c, 30);
 	io_uring_prep_setxattr(s, "user.a", "x", long_path, 0, 1);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 31);
 	io_uring_prep_setxattr(s, "user.a", "x", path, 0, 1);
 	s->flags = IOSQE_FIXED_FILE;
-	CHECK(c);
+	DIFF_CHECK(c);
 	/* The flags are checked before the path is read. */
 	s = diff_sqe(c, 32);
 	io_uring_prep_setxattr(s, "user.a", "x", (void *)16, 9, 1);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 33);
 	io_uring_prep_fgetxattr(s, fd, "user.a", got, 8);
 	s->ioprio = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 34);
 	io_uring_prep_fgetxattr(s, fd, "user.a", got, 8);
 	s->flags = IOSQE_BUFFER_SELECT;
-	CHECK(c);
+	DIFF_CHECK(c);
 	/* Fields it does not use are not checked. */
 	s = diff_sqe(c, 35);
 	io_uring_prep_fgetxattr(s, fd, "user.a", got, 8);
 	s->buf_index = 3;
 	s->splice_fd_in = 4;
 	s->addr3 = 8;
-	CHECK(c);
+	DIFF_CHECK(c);
 	close(fd);
 }
 
@@ -329,26 +314,26 @@ static void epoll_ops(struct diff_ctx *c)
 	/* Prep failures. */
 	s = diff_sqe(c, 20);
 	io_uring_prep_epoll_ctl(s, ep, c->pipe[0], EPOLL_CTL_ADD, (void *)16);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 21);
 	io_uring_prep_epoll_ctl(s, ep, c->pipe[0], 99, (void *)16);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 22);
 	io_uring_prep_epoll_ctl(s, ep, c->pipe[0], EPOLL_CTL_DEL, NULL);
 	s->buf_index = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 23);
 	io_uring_prep_epoll_ctl(s, ep, c->pipe[0], EPOLL_CTL_DEL, NULL);
 	s->splice_fd_in = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 24);
 	io_uring_prep_epoll_ctl(s, ep, c->pipe[0], EPOLL_CTL_DEL, NULL);
 	s->ioprio = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 25);
 	io_uring_prep_epoll_ctl(s, ep, c->pipe[0], EPOLL_CTL_DEL, NULL);
 	s->flags = IOSQE_BUFFER_SELECT;
-	CHECK(c);
+	DIFF_CHECK(c);
 	/* Links and CQE_SKIP_SUCCESS. */
 	s = diff_sqe(c, 30);
 	io_uring_prep_epoll_ctl(s, ep, c->sock[0], EPOLL_CTL_ADD, &ev);
@@ -424,23 +409,23 @@ static void pipes(struct diff_ctx *c)
 	diff_ret(c, open_fds() - before, __LINE__);
 	s = diff_sqe(c, 8);
 	io_uring_prep_pipe(s, fds, O_TRUNC);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 9);
 	io_uring_prep_pipe(s, fds, 0);
 	s->fd = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 10);
 	io_uring_prep_pipe(s, fds, 0);
 	s->off = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 11);
 	io_uring_prep_pipe(s, fds, 0);
 	s->addr3 = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 12);
 	io_uring_prep_pipe(s, fds, 0);
 	s->ioprio = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	/* A failure breaks the link; CQE_SKIP_SUCCESS posts nothing. */
 	s = diff_sqe(c, 13);
 	io_uring_prep_pipe(s, NULL, 0);
@@ -708,28 +693,28 @@ static void sock_cmd_checks(struct diff_ctx *c)
 	s = diff_sqe(c, 30);
 	cmd_sock(s, SOCKET_URING_OP_SIOCINQ, sv, 0, 0, NULL, 0);
 	s->__pad1 = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 31);
 	cmd_sock(s, SOCKET_URING_OP_SIOCINQ, sv, 0, 0, NULL, 0);
 	s->uring_cmd_flags = 4;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 32);
 	cmd_sock(s, SOCKET_URING_OP_SIOCINQ, sv, 0, 0, NULL, 0);
 	s->uring_cmd_flags = IORING_URING_CMD_MULTISHOT;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 33);
 	cmd_sock(s, SOCKET_URING_OP_SIOCINQ, sv, 0, 0, NULL, 0);
 	s->flags = IOSQE_BUFFER_SELECT;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 34);
 	cmd_sock(s, SOCKET_URING_OP_SIOCINQ, sv, 0, 0, NULL, 0);
 	s->ioprio = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 35);
 	cmd_sock(s, SOCKET_URING_OP_SIOCINQ, sv, 0, 0, NULL, 0);
 	s->uring_cmd_flags = IORING_URING_CMD_FIXED | IORING_URING_CMD_MULTISHOT;
 	s->flags = IOSQE_BUFFER_SELECT;
-	CHECK(c);
+	DIFF_CHECK(c);
 	/* A multishot command that succeeds posts no CQE; failing, it does. */
 	s = diff_sqe(c, 36);
 	io_uring_prep_provide_buffers(s, buf, 32, 2, 1, 0);
@@ -819,32 +804,10 @@ static void nop_flags(struct diff_ctx *c)
 	/* IORING_NOP_CQE32 needs a ring with big CQEs. */
 	s = diff_sqe(c, 10);
 	s->nop_flags = IORING_NOP_CQE32;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 11);
 	s->nop_flags = 1U << 6;
-	CHECK(c);
-}
-
-/* Wait for n CQEs of a CQE32 ring and log each with its second half. */
-static void wait_big(struct diff_ctx *c, int n, int line)
-{
-	struct __kernel_timespec ts = {.tv_sec = 5};
-
-	for (int i = 0; i < n; i++) {
-		struct io_uring_cqe *cqe;
-		int ret = io_uring_wait_cqe_timeout(&c->ring, &cqe, &ts);
-
-		if (ret) {
-			diff_ret(c, ret, line);
-			return;
-		}
-		diff_ret(c, (long long)cqe->user_data, line);
-		diff_ret(c, cqe->res, line);
-		diff_ret(c, cqe->flags, line);
-		diff_ret(c, (long long)cqe->big_cqe[0], line);
-		diff_ret(c, (long long)cqe->big_cqe[1], line);
-		io_uring_cqe_seen(&c->ring, cqe);
-	}
+	DIFF_CHECK(c);
 }
 
 static void nop_big(struct io_uring_sqe *s, unsigned flags, __u64 a, __u64 b)
@@ -868,7 +831,7 @@ static void big_cqes(struct diff_ctx *c)
 	nop_big(s, IORING_NOP_INJECT_RESULT, 5, 6);
 	s->len = (__u32)-7;
 	DIFF_SUBMIT(c);
-	wait_big(c, 3, __LINE__);
+	DIFF_WAIT_BIG(c, 3);
 	s = diff_sqe(c, 4);
 	nop_big(s, IORING_NOP_FILE, 7, 8);
 	s->fd = 0x7ffffff0;
@@ -876,26 +839,26 @@ static void big_cqes(struct diff_ctx *c)
 	s = diff_sqe(c, 5); /* cancelled before it ran: no extras */
 	nop_big(s, 0, 9, 10);
 	DIFF_SUBMIT(c);
-	wait_big(c, 2, __LINE__);
+	DIFF_WAIT_BIG(c, 2);
 	s = diff_sqe(c, 6);
 	nop_big(s, IORING_NOP_TW, 11, 12);
 	s = diff_sqe(c, 7);
 	nop_big(s, 0, 13, 14);
 	s->flags = IOSQE_CQE_SKIP_SUCCESS;
 	DIFF_SUBMIT(c);
-	wait_big(c, 1, __LINE__);
+	DIFF_WAIT_BIG(c, 1);
 	s = diff_sqe(c, 8);
 	nop_big(s, 0, 15, 16);
 	s->flags = IOSQE_ASYNC;
 	DIFF_SUBMIT(c);
-	wait_big(c, 1, __LINE__);
+	DIFF_WAIT_BIG(c, 1);
 	/* The CQ holds 4: the rest overflow, their second halves kept. */
 	for (unsigned i = 0; i < 7; i++) {
 		s = diff_sqe(c, 20 + i);
 		nop_big(s, 0, 100 + i, 200 + i);
 	}
 	DIFF_SUBMIT(c);
-	wait_big(c, 7, __LINE__);
+	DIFF_WAIT_BIG(c, 7);
 	/* TX_TIMESTAMP waits for timestamps that never come, until cancelled. */
 	tcp_pair(&cl, &sv, &ls);
 	s = diff_sqe(c, 30);
@@ -908,7 +871,7 @@ static void big_cqes(struct diff_ctx *c)
 	s = diff_sqe(c, 32);
 	io_uring_prep_cancel64(s, 30, 0);
 	DIFF_SUBMIT(c);
-	wait_big(c, 3, __LINE__);
+	DIFF_WAIT_BIG(c, 3);
 	/* One left waiting when the ring goes: teardown cancels it. */
 	s = diff_sqe(c, 33);
 	io_uring_prep_cmd_sock(s, SOCKET_URING_OP_TX_TIMESTAMP, sv, 0, 0, NULL,

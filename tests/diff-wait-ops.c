@@ -24,7 +24,6 @@
 
 #include "diff.h"
 
-#define TAIL_NOP 999
 /* futex2 flags, which this system's headers may not have. */
 #define F2_U8 0x00
 #define F2_U32 0x02
@@ -41,20 +40,6 @@
 
 /* Futex words: each scenario starts them at 0. */
 static _Alignas(64) uint32_t fw[160];
-
-/*
- * Submit the SQE prepared last with a NOP behind it: a prep failure
- * ends the batch before the NOP (the first submit says 1), which the
- * second submit then sends. Completions in user_data order.
- */
-static void check(struct diff_ctx *c, int line)
-{
-	diff_sqe(c, TAIL_NOP);
-	diff_submit_ret(c, io_uring_submit(&c->ring), line);
-	diff_submit_ret(c, io_uring_submit(&c->ring), line);
-	diff_wait_sorted(c, 2, line);
-}
-#define CHECK(c) check((c), __LINE__)
 
 static void wait_sqe(struct diff_ctx *c, __u64 ud, uint32_t *f, __u64 val,
 		     __u64 mask, unsigned flags)
@@ -118,48 +103,48 @@ static void futex_prep_errors(struct diff_ctx *c)
 
 	reset_words();
 	wait_sqe(c, 1, &fw[0], 0, ANY, F2_U64);
-	CHECK(c);
+	DIFF_CHECK(c);
 	wait_sqe(c, 2, &fw[0], 0, ANY, F2_U8);
-	CHECK(c);
+	DIFF_CHECK(c);
 	wait_sqe(c, 3, &fw[0], 0, ANY, PRIV | 0x100);
-	CHECK(c);
+	DIFF_CHECK(c);
 	wait_sqe(c, 4, &fw[0], 1ULL << 32, ANY, PRIV);
-	CHECK(c);
+	DIFF_CHECK(c);
 	wait_sqe(c, 5, &fw[0], 0, 1ULL << 32, PRIV);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 6);
 	io_uring_prep_futex_wait(s, &fw[0], 0, ANY, PRIV, 0);
 	s->len = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 7);
 	io_uring_prep_futex_wait(s, &fw[0], 0, ANY, PRIV, 0);
 	s->futex_flags = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 8);
 	io_uring_prep_futex_wait(s, &fw[0], 0, ANY, PRIV, 0);
 	s->buf_index = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 9);
 	io_uring_prep_futex_wait(s, &fw[0], 0, ANY, PRIV, 0);
 	s->file_index = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 10);
 	io_uring_prep_futex_wait(s, &fw[0], 0, ANY, PRIV, 0);
 	s->ioprio = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 11);
 	io_uring_prep_futex_wait(s, &fw[0], 0, ANY, PRIV, 0);
 	s->flags |= IOSQE_BUFFER_SELECT;
-	CHECK(c);
+	DIFF_CHECK(c);
 	/* Wake shares the wait's checks. */
 	wake_sqe(c, 12, &fw[0], 1ULL << 32, ANY, PRIV);
-	CHECK(c);
+	DIFF_CHECK(c);
 	wake_sqe(c, 13, &fw[0], 1, ANY, F2_U64);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 14);
 	io_uring_prep_futex_wake(s, &fw[0], 1, ANY, PRIV, 0);
 	s->len = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 }
 
 static void futex_issue_errors(struct diff_ctx *c)
@@ -170,37 +155,37 @@ static void futex_issue_errors(struct diff_ctx *c)
 	fw[0] = 5;
 	/* Stale value, mask 0, misaligned, unmapped, NUMA node 0 check. */
 	wait_sqe(c, 1, &fw[0], 4, ANY, PRIV);
-	CHECK(c);
+	DIFF_CHECK(c);
 	wait_sqe(c, 2, &fw[0], 5, 0, PRIV);
-	CHECK(c);
+	DIFF_CHECK(c);
 	wait_sqe(c, 3, (uint32_t *)((char *)&fw[0] + 1), 5, ANY, PRIV);
-	CHECK(c);
+	DIFF_CHECK(c);
 	wait_sqe(c, 4, (uint32_t *)16, 5, ANY, PRIV);
-	CHECK(c);
+	DIFF_CHECK(c);
 	wait_sqe(c, 5, NULL, 5, ANY, PRIV);
-	CHECK(c);
+	DIFF_CHECK(c);
 	fw[1] = 0x7fffffff; /* a node that does not exist */
 	wait_sqe(c, 6, &fw[0], 5, ANY, PRIV | F2_NUMA);
-	CHECK(c);
+	DIFF_CHECK(c);
 	/* Wake: mask 0, misaligned, private unmapped (no access), shared. */
 	wake_sqe(c, 10, &fw[0], 1, 0, PRIV);
-	CHECK(c);
+	DIFF_CHECK(c);
 	wake_sqe(c, 11, (uint32_t *)((char *)&fw[0] + 2), 1, ANY, PRIV);
-	CHECK(c);
+	DIFF_CHECK(c);
 	wake_sqe(c, 12, (uint32_t *)16, 1, ANY, PRIV);
-	CHECK(c);
+	DIFF_CHECK(c);
 	wake_sqe(c, 13, (uint32_t *)16, 1, ANY, F2_U32);
-	CHECK(c);
+	DIFF_CHECK(c);
 	wake_sqe(c, 14, &fw[0], 0, ANY, PRIV);
-	CHECK(c);
+	DIFF_CHECK(c);
 	wake_sqe(c, 15, &fw[0], 0xffffffff, ANY, PRIV | F2_MPOL);
-	CHECK(c);
+	DIFF_CHECK(c);
 	/* IOSQE_FIXED_FILE and off mean nothing to a futex op. */
 	s = diff_sqe(c, 16);
 	io_uring_prep_futex_wait(s, &fw[0], 4, ANY, PRIV, 0);
 	s->flags |= IOSQE_FIXED_FILE;
 	s->off = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	/* A stale wait breaks its link; skipped successes stay skipped. */
 	wait_sqe(c, 20, &fw[0], 4, ANY, PRIV);
 	last_flags(c, IOSQE_IO_LINK);
@@ -387,59 +372,59 @@ static void futex_waitv(struct diff_ctx *c)
 	/* Stale values: the first in order decides, EAGAIN before EFAULT. */
 	fw[1] = 7;
 	io_uring_prep_futex_waitv(diff_sqe(c, 6), v, 3, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	v[2].uaddr = 16;
 	io_uring_prep_futex_waitv(diff_sqe(c, 7), v, 3, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	fw[1] = 0;
 	io_uring_prep_futex_waitv(diff_sqe(c, 8), v, 3, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	v[2].uaddr = (uintptr_t)&fw[2] + 1;
 	fw[1] = 7;
 	io_uring_prep_futex_waitv(diff_sqe(c, 9), v, 3, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	fw[1] = 0;
 	waitv_set(v, 3, PRIV);
 	v[1].flags = PRIV | F2_NUMA;
 	fw[2] = 0x7fffffff;
 	io_uring_prep_futex_waitv(diff_sqe(c, 10), v, 2, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	fw[2] = 0;
 	/* Prep: counts, fields, entries (flags, reserved, value). */
 	waitv_set(v, 3, PRIV);
 	io_uring_prep_futex_waitv(diff_sqe(c, 20), v, 0, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	io_uring_prep_futex_waitv(diff_sqe(c, 21), v, 129, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	io_uring_prep_futex_waitv(diff_sqe(c, 22), (void *)16, 2, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 23);
 	io_uring_prep_futex_waitv(s, v, 2, 0);
 	s->fd = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 24);
 	io_uring_prep_futex_waitv(s, v, 2, 0);
 	s->addr2 = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 25);
 	io_uring_prep_futex_waitv(s, v, 2, 0);
 	s->addr3 = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 26);
 	io_uring_prep_futex_waitv(s, v, 2, 0);
 	s->futex_flags = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	v[1].__reserved = 1;
 	io_uring_prep_futex_waitv(diff_sqe(c, 27), v, 2, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	v[1].__reserved = 0;
 	v[1].flags = F2_U64;
 	io_uring_prep_futex_waitv(diff_sqe(c, 28), v, 2, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	v[1].flags = PRIV;
 	v[1].val = 1ULL << 32;
 	io_uring_prep_futex_waitv(diff_sqe(c, 29), v, 2, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	/* An invalid first entry is found before an unreadable second. */
 	v[1].val = 0;
 	v[0].flags = 0x100;
@@ -452,10 +437,10 @@ static void futex_waitv(struct diff_ctx *c)
 		*edge = v[0];
 		munmap(page + 4096, 4096);
 		io_uring_prep_futex_waitv(diff_sqe(c, 30), edge, 2, 0);
-		CHECK(c);
+		DIFF_CHECK(c);
 		edge->flags = PRIV;
 		io_uring_prep_futex_waitv(diff_sqe(c, 31), edge, 2, 0);
-		CHECK(c);
+		DIFF_CHECK(c);
 		munmap(page, 4096);
 	}
 }
@@ -589,7 +574,7 @@ static void waitid_ops(struct diff_ctx *c)
 	/* No child: ECHILD, and the empty result written. */
 	info_fill(&si);
 	io_uring_prep_waitid(diff_sqe(c, 1), P_ALL, 0, &si, WEXITED, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	log_info(c, &si, 0, __LINE__);
 	/* A child that has exited already. */
 	pid = fork();
@@ -597,7 +582,7 @@ static void waitid_ops(struct diff_ctx *c)
 		_exit(3);
 	info_fill(&si);
 	io_uring_prep_waitid(diff_sqe(c, 2), P_PID, pid, &si, WEXITED, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	log_info(c, &si, pid, __LINE__);
 	/* Pending until the child exits. */
 	pid = child_waiting(&release, 4);
@@ -613,7 +598,7 @@ static void waitid_ops(struct diff_ctx *c)
 	info_fill(&si);
 	io_uring_prep_waitid(diff_sqe(c, 4), P_PID, pid, &si,
 			     WEXITED | WNOHANG, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	log_info(c, &si, pid, __LINE__);
 	/* Cancelled: 1 (the kernel's count), -ECANCELED, the empty result. */
 	info_fill(&si);
@@ -701,50 +686,50 @@ static void waitid_errors(struct diff_ctx *c)
 	s = diff_sqe(c, 1);
 	io_uring_prep_waitid(s, P_ALL, 0, &si, WEXITED, 0);
 	s->addr = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 2);
 	io_uring_prep_waitid(s, P_ALL, 0, &si, WEXITED, 0);
 	s->buf_index = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 3);
 	io_uring_prep_waitid(s, P_ALL, 0, &si, WEXITED, 0);
 	s->addr3 = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	io_uring_prep_waitid(diff_sqe(c, 4), P_ALL, 0, &si, WEXITED, 1);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 5);
 	io_uring_prep_waitid(s, P_ALL, 0, &si, WEXITED, 0);
 	s->ioprio = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 6);
 	io_uring_prep_waitid(s, P_ALL, 0, &si, WEXITED, 0);
 	s->flags |= IOSQE_BUFFER_SELECT;
-	CHECK(c);
+	DIFF_CHECK(c);
 	/* At issue: options, id types, ids; infop written only for ECHILD. */
 	info_fill(&si);
 	io_uring_prep_waitid(diff_sqe(c, 10), P_ALL, 0, &si, 0, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	io_uring_prep_waitid(diff_sqe(c, 11), P_ALL, 0, &si, WEXITED | 0x100000,
 			     0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	io_uring_prep_waitid(diff_sqe(c, 12), P_PID, 0, &si, WEXITED, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	io_uring_prep_waitid(diff_sqe(c, 13), P_PGID, -1, &si, WEXITED, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	io_uring_prep_waitid(diff_sqe(c, 14), P_PIDFD, -1, &si, WEXITED, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	io_uring_prep_waitid(diff_sqe(c, 15), P_PIDFD, c->pipe[0], &si, WEXITED,
 			     0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	io_uring_prep_waitid(diff_sqe(c, 16), 9, 0, &si, WEXITED, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	log_info(c, &si, 0, __LINE__);
 	io_uring_prep_waitid(diff_sqe(c, 17), P_ALL, 0, (void *)16, WEXITED, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 18);
 	io_uring_prep_waitid(s, P_ALL, 0, &si, WEXITED, 0);
 	s->flags |= IOSQE_FIXED_FILE;
-	CHECK(c);
+	DIFF_CHECK(c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -762,7 +747,7 @@ static void epoll_wait_ops(struct diff_ctx *c)
 	REQUIRE_EQ(write(c->pipe[1], "x", 1), 1);
 	memset(out, 0, sizeof(out));
 	io_uring_prep_epoll_wait(diff_sqe(c, 1), ep, out, 8, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	diff_ret(c, (long long)out[0].data.u64, __LINE__);
 	diff_ret(c, out[0].events, __LINE__);
 	REQUIRE_EQ(read(c->pipe[0], b, sizeof(b)), 1);
@@ -799,41 +784,41 @@ static void epoll_wait_ops(struct diff_ctx *c)
 	s = diff_sqe(c, 10);
 	io_uring_prep_epoll_wait(s, 0, out, 8, 0);
 	s->flags |= IOSQE_FIXED_FILE;
-	CHECK(c);
+	DIFF_CHECK(c);
 	/* Errors at issue: maxevents, not an epoll fd, bad fd, bad array. */
 	io_uring_prep_epoll_wait(diff_sqe(c, 11), ep, out, 0, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	io_uring_prep_epoll_wait(diff_sqe(c, 12), ep, out, -1, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	io_uring_prep_epoll_wait(diff_sqe(c, 13), c->pipe[0], out, 8, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	io_uring_prep_epoll_wait(diff_sqe(c, 14), 0x7ffffff0, out, 8, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	io_uring_prep_epoll_wait(diff_sqe(c, 15), ep, (void *)16, 8, 0);
-	CHECK(c);
+	DIFF_CHECK(c);
 	/* At prep: flags, off, buf_index, splice_fd_in, ioprio, buffers. */
 	io_uring_prep_epoll_wait(diff_sqe(c, 20), ep, out, 8, 1);
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 21);
 	io_uring_prep_epoll_wait(s, ep, out, 8, 0);
 	s->off = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 22);
 	io_uring_prep_epoll_wait(s, ep, out, 8, 0);
 	s->buf_index = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 23);
 	io_uring_prep_epoll_wait(s, ep, out, 8, 0);
 	s->splice_fd_in = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 24);
 	io_uring_prep_epoll_wait(s, ep, out, 8, 0);
 	s->ioprio = 1;
-	CHECK(c);
+	DIFF_CHECK(c);
 	s = diff_sqe(c, 25);
 	io_uring_prep_epoll_wait(s, ep, out, 8, 0);
 	s->flags |= IOSQE_BUFFER_SELECT;
-	CHECK(c);
+	DIFF_CHECK(c);
 	REQUIRE_EQ(read(c->pipe[0], b, sizeof(b)), 1);
 	io_uring_unregister_files(&c->ring);
 	close(ep);

@@ -51,7 +51,8 @@ static void log_cqe(struct diff_ctx *c, struct io_uring_cqe *cqe, int line)
 	log_add(c, 'c', cqe->user_data, res, cqe->flags, line);
 }
 
-void diff_wait(struct diff_ctx *c, int n, int line)
+/* Wait for n CQEs and log them; big: with their second halves too. */
+static void wait_cqes(struct diff_ctx *c, int n, int line, bool big)
 {
 	struct __kernel_timespec ts = {.tv_sec = 5};
 
@@ -64,8 +65,30 @@ void diff_wait(struct diff_ctx *c, int n, int line)
 			return;
 		}
 		log_cqe(c, cqe, line);
+		if (big) {
+			diff_ret(c, (long long)cqe->big_cqe[0], line);
+			diff_ret(c, (long long)cqe->big_cqe[1], line);
+		}
 		io_uring_cqe_seen(&c->ring, cqe);
 	}
+}
+
+void diff_wait(struct diff_ctx *c, int n, int line)
+{
+	wait_cqes(c, n, line, false);
+}
+
+void diff_wait_big(struct diff_ctx *c, int n, int line)
+{
+	wait_cqes(c, n, line, true);
+}
+
+void diff_check_prep(struct diff_ctx *c, int line)
+{
+	diff_sqe(c, DIFF_TAIL_NOP);
+	diff_submit_ret(c, io_uring_submit(&c->ring), line);
+	diff_submit_ret(c, io_uring_submit(&c->ring), line);
+	diff_wait_sorted(c, 2, line);
 }
 
 static int by_user_data(const void *a, const void *b)

@@ -53,6 +53,17 @@ void diff_submit_ret(struct diff_ctx *c, long long value, int line);
 /* Wait for n CQEs and log them. */
 void diff_wait(struct diff_ctx *c, int n, int line);
 #define DIFF_WAIT(c, n) diff_wait((c), (n), __LINE__)
+/* Wait for n CQEs of a CQE32 ring: logged with their second halves. */
+void diff_wait_big(struct diff_ctx *c, int n, int line);
+#define DIFF_WAIT_BIG(c, n) diff_wait_big((c), (n), __LINE__)
+/*
+ * Submit the SQE prepared last with a NOP (DIFF_TAIL_NOP) behind it: a
+ * prep failure ends the batch before the NOP (the first submit says 1),
+ * which the second submit then sends. Completions in user_data order.
+ */
+#define DIFF_TAIL_NOP 999
+void diff_check_prep(struct diff_ctx *c, int line);
+#define DIFF_CHECK(c) diff_check_prep((c), __LINE__)
 /* Wait for n CQEs of independent requests: logged in user_data order. */
 void diff_wait_sorted(struct diff_ctx *c, int n, int line);
 #define DIFF_WAIT_SORTED(c, n) diff_wait_sorted((c), (n), __LINE__)
