@@ -23,10 +23,17 @@ static unsigned round_up_pow2(unsigned v)
 	return r;
 }
 
+/* Bytes of the SQE array of a ring with these entries and setup flags. */
+static size_t sqe_array_bytes(unsigned sq_entries, unsigned flags)
+{
+	return ((size_t)sq_entries << io_uring_sqe_shift_from_flags(flags)) *
+	       sizeof(struct io_uring_sqe);
+}
+
 int ring_compute_sizes(unsigned entries, const struct io_uring_params *p,
 		       struct ring_sizes *out)
 {
-	unsigned sq, cq, sqe_shift, cqe_shift;
+	unsigned sq, cq, cqe_shift;
 	size_t rings;
 
 	if (!entries)
@@ -52,7 +59,6 @@ int ring_compute_sizes(unsigned entries, const struct io_uring_params *p,
 	} else {
 		cq = 2 * sq;
 	}
-	sqe_shift = !!(p->flags & IORING_SETUP_SQE128);
 	cqe_shift = !!(p->flags & IORING_SETUP_CQE32);
 	/* With CQE32 the kernel doubles the whole size, header included. */
 	rings = (RINGS_HEADER_BYTES + (size_t)cq * sizeof(struct io_uring_cqe))
@@ -62,7 +68,7 @@ int ring_compute_sizes(unsigned entries, const struct io_uring_params *p,
 		rings += (size_t)sq * sizeof(__u32);
 	out->sq_entries = sq;
 	out->cq_entries = cq;
-	out->sqes_bytes = ((size_t)sq << sqe_shift) * sizeof(struct io_uring_sqe);
+	out->sqes_bytes = sqe_array_bytes(sq, p->flags);
 	out->rings_bytes = rings;
 	return 0;
 }
@@ -83,10 +89,8 @@ void ring_setup_pointers(struct io_uring *ring, const struct io_uring_params *p,
 	if (!(p->flags & IORING_SETUP_NO_SQARRAY))
 		sq->array = (unsigned *)(s + p->sq_off.array);
 	sq->sqes = sqes;
-	/* Bytes of the SQE array, which liburing 2.15 records in the ring. */
-	sq->sqes_sz = (unsigned)(((size_t)p->sq_entries
-				  << io_uring_sqe_shift_from_flags(p->flags)) *
-				 sizeof(struct io_uring_sqe));
+	/* liburing 2.15 records the SQE array's size in the ring. */
+	sq->sqes_sz = (unsigned)sqe_array_bytes(p->sq_entries, p->flags);
 	/*
 	 * Sizes come from the params the mappings were sized by, not from ring
 	 * memory another process may have mapped and overwritten.
@@ -114,19 +118,12 @@ void ring_init_sq_array(struct io_uring *ring)
 			ring->sq.array[i] = i;
 }
 
-static size_t sqes_bytes(const struct io_uring *ring)
-{
-	return ((size_t)ring->sq.ring_entries
-		<< io_uring_sqe_shift_from_flags(ring->flags)) *
-	       sizeof(struct io_uring_sqe);
-}
-
 void ring_unmap(struct io_uring *ring)
 {
 	if (ring->int_flags & INT_FLAG_APP_MEM)
 		return;
 	if (ring->sq.sqes)
-		kernel_munmap(ring->sq.sqes, ring_page_align(sqes_bytes(ring)));
+		kernel_munmap(ring->sq.sqes, ring_page_align(ring->sq.sqes_sz));
 	if (ring->sq.ring_ptr)
 		kernel_munmap(ring->sq.ring_ptr, ring->sq.ring_sz);
 	if (ring->cq.ring_ptr && ring->cq.ring_ptr != ring->sq.ring_ptr)
@@ -367,7 +364,7 @@ ANYRING_EXPORT int io_uring_ring_dontfork(struct io_uring *ring)
 
 	if (!ring->sq.ring_ptr || !ring->sq.sqes || !ring->cq.ring_ptr)
 		return -EINVAL;
-	ret = kernel_madvise(ring->sq.sqes, ring_page_align(sqes_bytes(ring)),
+	ret = kernel_madvise(ring->sq.sqes, ring_page_align(ring->sq.sqes_sz),
 			     MADV_DONTFORK);
 	if (ret)
 		return ret;
