@@ -126,44 +126,40 @@ static bool file_found(struct uring_req *req)
 	return false;
 }
 
-enum issue_result uring_getxattr_issue(struct uring_req *req, unsigned flags)
+/*
+ * Run a get or set in a worker (it may block on the filesystem, and the
+ * kernel runs it in io-wq): the path form with path_nr, the f-form with
+ * fd_nr. The getters ignore the flags argument.
+ */
+static enum issue_result xattr_issue(struct uring_req *req, unsigned flags,
+				     long path_nr, long fd_nr, const void *value)
 {
 	struct xattr_copy *x = xattr(req);
-	void *value = (void *)(uintptr_t)req->addr2;
 
-	/* It may block on the filesystem: the kernel runs it in io-wq. */
 	if (flags & ISSUE_NONBLOCK)
 		return ISSUE_PUNT;
 	if (!file_found(req))
 		return ISSUE_DONE;
 	req->res_no_fail = true;
 	if (is_path_op(req))
-		req->res = (__s32)kernel_syscall6(__NR_getxattr, (long)x->path,
+		req->res = (__s32)kernel_syscall6(path_nr, (long)x->path,
 						  (long)x->name, (long)value,
-						  req->len, 0, 0);
+						  req->len, req->op_flags, 0);
 	else
-		req->res = (__s32)kernel_syscall6(__NR_fgetxattr, req->fd,
-						  (long)x->name, (long)value,
-						  req->len, 0, 0);
+		req->res = (__s32)kernel_syscall6(fd_nr, req->fd, (long)x->name,
+						  (long)value, req->len,
+						  req->op_flags, 0);
 	return ISSUE_DONE;
+}
+
+enum issue_result uring_getxattr_issue(struct uring_req *req, unsigned flags)
+{
+	return xattr_issue(req, flags, __NR_getxattr, __NR_fgetxattr,
+			   (void *)(uintptr_t)req->addr2);
 }
 
 enum issue_result uring_setxattr_issue(struct uring_req *req, unsigned flags)
 {
-	struct xattr_copy *x = xattr(req);
-
-	if (flags & ISSUE_NONBLOCK)
-		return ISSUE_PUNT;
-	if (!file_found(req))
-		return ISSUE_DONE;
-	req->res_no_fail = true;
-	if (is_path_op(req))
-		req->res = (__s32)kernel_syscall6(__NR_setxattr, (long)x->path,
-						  (long)x->name, (long)x->value,
-						  req->len, req->op_flags, 0);
-	else
-		req->res = (__s32)kernel_syscall6(__NR_fsetxattr, req->fd,
-						  (long)x->name, (long)x->value,
-						  req->len, req->op_flags, 0);
-	return ISSUE_DONE;
+	return xattr_issue(req, flags, __NR_setxattr, __NR_fsetxattr,
+			   xattr(req)->value);
 }
