@@ -117,6 +117,16 @@ static void check_memory_kinds(struct io_uring *ring)
 }
 
 /*
+ * The kernel charges a uid, not a process, and gives a closed ring's charge
+ * back only when its teardown (asynchronous) ends: a uid no other process
+ * uses, one per run, starts at nothing whatever earlier runs left behind.
+ */
+static uid_t unused_uid(void)
+{
+	return 0x40000000u + (uid_t)getpid();
+}
+
+/*
  * Unprivileged, buffers and the ring itself are charged to RLIMIT_MEMLOCK:
  * with 64 KiB and a 4-entry ring, 14 pages fit and 15 do not.
  */
@@ -124,13 +134,14 @@ static int memlock_child(void)
 {
 	struct rlimit lim = {64 * 1024, 64 * 1024};
 	struct io_uring ring;
+	uid_t uid = unused_uid();
 	char *mem;
 	int ret;
 
 	if (setrlimit(RLIMIT_MEMLOCK, &lim))
 		return 100;
-	if (getuid() == 0 && (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
-			      setresuid(65534, 65534, 65534)))
+	if (getuid() == 0 && (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+			      setresuid(uid, uid, uid)))
 		return 101;
 	ret = io_uring_queue_init(4, &ring, 0);
 	if (ret)
