@@ -3,14 +3,20 @@
 # liburing's own on this kernel (expected.txt), the way the suite's run.sh
 # does; expected-failures.txt lists the known differences of our backends.
 #
-# usage: run-one.sh TEST MODE TESTDIR EXPECTED XFAILS ANYRING-TOOL TIMEOUT XFAIL-CODE
+# usage: run-one.sh TEST MODE TESTDIR EXPECTED XFAILS ANYRING-TOOL TIMEOUT \
+#                   XFAIL-CODE [LIBURING-SRC REFERENCE-TREE VERSION]
 #   MODE: kernel | user (ANYRING_BACKEND), auto-eperm | auto-enosys (the
 #   default backend under `anyring run --block=eperm|enosys`).
-# exit: 0 the result is liburing's; XFAIL-CODE a listed expected failure
-# (ctest shows it as skipped); 1 anything else, with the reason and the
+#   LIBURING-SRC...: liburing itself, built by reference.sh, to run the test
+#   against when the kernel backend's result differs from expected.txt.
+# exit: 0 the result is liburing's; XFAIL-CODE a listed expected failure, or
+# a kernel-backend result that liburing itself gives on this kernel now
+# (ctest shows both as skipped); 1 anything else, with the reason and the
 # tail of the test's output.
 set -u
 t=$1 mode=$2 dir=$3 expected=$4 xfails=$5 tool=$6 timeout=$7 xfail_code=$8
+ref_src=${9:-} ref_tree=${10:-} ref_version=${11:-}
+here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$dir/../logs" || exit 1
 log=$(cd "$dir/../logs" && pwd)/$t.$mode.log
 
@@ -58,25 +64,33 @@ auto-eperm | auto-enosys)
 *) echo "FAIL: unknown mode $mode"; exit 1 ;;
 esac
 
+# Runs PROGRAM (with the mode's command before it) from DIR into LOG, and
+# sets got (pass, skip, fail or timeout) and result (got, said in full).
 # From its own directory (some exec ./exec-target.t), with no terminal on
 # stdin, and SIGINT then SIGKILL after the timeout, as liburing's runner.
-cd "$dir" || exit 1
-start=$(date +%s)
-timeout -s INT -k 10 "$timeout" "$@" "./$t.t" >"$log" 2>&1 </dev/null
-rc=$?
-# timeout(1) says 124 (137 after SIGKILL), unless the test's own handling
-# of SIGINT gives another status: the clock tells.
-case $rc in
-0) got=pass ;;
-77) got=skip ;;
-124 | 137) got=timeout ;;
-*) got=fail; [ $(($(date +%s) - start)) -ge "$timeout" ] && got=timeout ;;
-esac
-case $got in
-fail) result="fail (exit $rc)" ;;
-timeout) result="timeout (${timeout} s)" ;;
-*) result=$got ;;
-esac
+run_test() { # DIR PROGRAM LOG [COMMAND...]
+	run_dir=$1 prog=$2 run_log=$3
+	shift 3
+	start=$(date +%s)
+	(cd "$run_dir" && timeout -s INT -k 10 "$timeout" "$@" "$prog") \
+		>"$run_log" 2>&1 </dev/null
+	rc=$?
+	# timeout(1) says 124 (137 after SIGKILL), unless the test's own
+	# handling of SIGINT gives another status: the clock tells.
+	case $rc in
+	0) got=pass ;;
+	77) got=skip ;;
+	124 | 137) got=timeout ;;
+	*) got=fail; [ $(($(date +%s) - start)) -ge "$timeout" ] && got=timeout ;;
+	esac
+	case $got in
+	fail) result="fail (exit $rc)" ;;
+	timeout) result="timeout (${timeout} s)" ;;
+	*) result=$got ;;
+	esac
+}
+
+run_test "$dir" "./$t.t" "$log" "$@"
 last=$(tail -n 1 "$log")
 
 # run.sh's rules: the reference's result, or a pass where it skips (we can
@@ -111,6 +125,29 @@ if [ $match = yes ]; then
 	exit 0
 fi
 expect="$want${why:+ ($why)}"
+# The kernel backend only passes the kernel's answers on: where it differs
+# from expected.txt, liburing itself, run now on the same kernel, tells
+# whether the difference is the machine's (a kernel that has changed, or
+# whose io_uring is in trouble, as dmesg may say) or ours.
+if [ "$mode" = kernel ] && [ -n "$ref_src" ] && [ -z "$xfail" ]; then
+	ours=$result ours_got=$got
+	if ref=$(sh "$here/reference.sh" test "$ref_src" "$ref_tree" \
+		"$ref_version" "$t" 2>"$log.reference"); then
+		run_test "$(dirname "$ref")" "./$t.t" "$log.reference" env
+		if [ "$got" = "$ours_got" ]; then
+			echo "SKIPPED: got $ours, and liburing itself gives $result" \
+				"on this kernel now (expected.txt: $expect):" \
+				"the machine's difference, not anyring's"
+			tail_log
+			exit "$xfail_code"
+		fi
+		echo "(liburing itself gives $result on this kernel now)"
+	else
+		echo "(liburing itself could not be built to compare:" \
+			"$(cat "$log.reference"))"
+	fi
+	result=$ours
+fi
 if [ -n "$xfail" ]; then
 	echo "XFAIL: $xfail"
 	echo "(got $result, liburing: $expect)"
