@@ -391,6 +391,31 @@ static void splice_tee_buffers(struct diff_ctx *c)
 	close(p2[1]);
 }
 
+/*
+ * A read that ends at EOF uses none of an incremental buffer, which keeps
+ * its room: IORING_CQE_F_BUF_MORE, as after a read that used part of it.
+ */
+static void inc_buffer_eof(struct diff_ctx *c, struct io_uring_buf_ring *inc,
+			   char *buf)
+{
+	struct io_uring_sqe *s;
+	int p[2];
+
+	REQUIRE_EQ(pipe(p), 0);
+	io_uring_buf_ring_add(inc, buf, 64, 21, io_uring_buf_ring_mask(2), 0);
+	io_uring_buf_ring_advance(inc, 1);
+	REQUIRE_EQ(write(p[1], "xy", 2), 2);
+	close(p[1]);
+	for (__u64 ud = 30; ud < 33; ud++) {
+		s = diff_sqe(c, ud);
+		io_uring_prep_read(s, p[0], NULL, 16, -1);
+		select_group(s, 4);
+		DIFF_SUBMIT(c);
+		DIFF_WAIT(c, 1);
+	}
+	close(p[0]);
+}
+
 /* Recv and read from a buffer ring: plain, incremental, and MMAP'd. */
 static void buffer_rings(struct diff_ctx *c)
 {
@@ -448,6 +473,7 @@ static void buffer_rings(struct diff_ctx *c)
 	io_uring_prep_provide_buffers(s, bufs[3], 64, 1, 3, 0);
 	DIFF_SUBMIT(c);
 	DIFF_WAIT(c, 1);
+	inc_buffer_eof(c, inc, bufs[3]);
 	diff_ret(c, io_uring_free_buf_ring(&c->ring, br, 2, 3), __LINE__);
 	diff_ret(c, io_uring_free_buf_ring(&c->ring, inc, 2, 4), __LINE__);
 }

@@ -131,8 +131,9 @@ static bool ring_commit(struct kbuf_group *g, unsigned used)
 		g->ring_head++;
 		return true;
 	}
+	/* Nothing used (EOF): the entry stays as it was, and still has room. */
 	if (!used)
-		return true; /* nothing moved, and the kernel keeps the entry */
+		return false;
 	if (used < len) {
 		__atomic_store_n(&b->addr, b->addr + used, __ATOMIC_RELAXED);
 		__atomic_store_n(&b->len, len - used, __ATOMIC_RELAXED);
