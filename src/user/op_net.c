@@ -6,6 +6,7 @@
  * ready, as the kernel's fast poll does.
  */
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,9 +60,28 @@ static bool ready_now(int fd, short events)
 	return poll(&p, 1, 0) > 0;
 }
 
+/*
+ * The kernel flags an accept that leaves more connections queued, and
+ * only TCP's (and MPTCP's) listen queue says so. A listener polls
+ * readable exactly when that queue is not empty.
+ */
+static __u32 accept_nonempty(int fd)
+{
+	int proto = 0;
+	socklen_t len = sizeof(proto);
+
+	if (!ready_now(fd, POLLIN) ||
+	    getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len))
+		return 0;
+	if (proto != IPPROTO_TCP && proto != IPPROTO_MPTCP)
+		return 0;
+	return IORING_CQE_F_SOCK_NONEMPTY;
+}
+
 enum issue_result uring_accept_issue(struct uring_req *req, unsigned flags)
 {
 	bool multishot = req->ioprio & IORING_ACCEPT_MULTISHOT;
+	__u32 cflags;
 	int fd;
 
 	(void)flags;
@@ -81,17 +101,22 @@ enum issue_result uring_accept_issue(struct uring_req *req, unsigned flags)
 		fd = accept4(req->fd, (struct sockaddr *)(uintptr_t)req->addr,
 			     (socklen_t *)(uintptr_t)req->addr2,
 			     (int)req->op_flags | (req->file_index ? SOCK_CLOEXEC : 0));
-		if (fd < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
 		if (fd < 0)
 			fd = -errno;
-		else if (req->file_index)
+		if (fd == -EAGAIN || fd == -EINTR)
+			continue;
+		/* EFAULT comes from the address copy, after the dequeue. */
+		cflags = 0;
+		if (fd >= 0 || fd == -EFAULT)
+			cflags = accept_nonempty(req->fd);
+		if (fd >= 0 && req->file_index)
 			fd = rsrc_install_file(req->ctx, fd, req->file_index);
 		if (fd < 0 || !multishot) {
 			req->res = fd;
+			req->cflags = cflags;
 			return ISSUE_DONE;
 		}
-		uring_req_complete(req, fd, IORING_CQE_F_MORE);
+		uring_req_complete(req, fd, cflags | IORING_CQE_F_MORE);
 	}
 }
 
