@@ -407,6 +407,14 @@ void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags)
 		uring_post_cqe(req->ctx, req->user_data, res, cflags);
 		return;
 	}
+	/* A zero-copy send's last CQE is its notification. */
+	if (req->zc_notif) {
+		req->zc_notif = false;
+		uring_post_cqe(req->ctx, req->user_data, res,
+			       cflags | IORING_CQE_F_MORE);
+		res = req->res = req->zc_notif_res;
+		cflags = IORING_CQE_F_NOTIF;
+	}
 	if (req->big_cqe) {
 		req->cflags = cflags;
 		complete_big(req);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kbuf.h"
+#include "ops.h"
 #include "rsrc.h"
 #include "uaccess.h"
 #include "user.h"
@@ -165,17 +166,40 @@ enum issue_result uring_connect_issue(struct uring_req *req, unsigned flags)
 
 /* ---------------------------------------------------------------- */
 
+int uring_send_addr_copy(struct uring_req *req, __u64 uaddr, __u16 len)
+{
+	struct sockaddr_storage *copy;
+	int ret;
+
+	if (!uaddr)
+		return 0;
+	if (len > sizeof(*copy))
+		return -EINVAL;
+	copy = calloc(1, sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	req->op_data = copy;
+	ret = uring_copy_from_user(copy, (void *)(uintptr_t)uaddr, len);
+	if (ret)
+		return ret;
+	req->addr2 = (uintptr_t)copy;
+	req->splice_fd_in = len;
+	return 0;
+}
+
 int uring_sendrecv_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 {
 	bool is_send = req->opcode == IORING_OP_SEND;
+	int ret;
 
 	if (is_send) {
 		if (sqe->ioprio & ~SEND_IOPRIO_FLAGS)
 			return -EINVAL;
 		if (sqe->ioprio & IORING_RECVSEND_FIXED_BUF)
 			return -EFAULT; /* no registered buffers yet */
-		req->addr2 = sqe->addr2;
-		req->splice_fd_in = sqe->addr_len;
+		ret = uring_send_addr_copy(req, sqe->addr2, sqe->addr_len);
+		if (ret)
+			return ret;
 	} else {
 		if (sqe->file_index || sqe->addr2)
 			return -EINVAL;
@@ -289,9 +313,6 @@ enum issue_result uring_sendrecv_issue(struct uring_req *req, unsigned flags)
 int uring_msg_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 {
 	bool is_send = req->opcode == IORING_OP_SENDMSG;
-	struct msghdr msg;
-	struct msg_copy *m;
-	int ret;
 
 	if (is_send ? (sqe->ioprio & ~SEND_IOPRIO_FLAGS)
 		 : (sqe->ioprio & ~RECV_IOPRIO_FLAGS))
@@ -299,6 +320,17 @@ int uring_msg_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 	if (!is_send && (sqe->ioprio & IORING_RECV_MULTISHOT) &&
 	    (!(req->flags & IOSQE_BUFFER_SELECT) || (sqe->msg_flags & MSG_WAITALL)))
 		return -EINVAL; /* multishot recvmsg needs provided buffers */
+	return uring_msg_copy_in(req, sqe);
+}
+
+/* Copy the caller's msghdr and iovecs into req->op_data (a msg_copy). */
+int uring_msg_copy_in(struct uring_req *req, const struct io_uring_sqe *sqe)
+{
+	bool is_send = req->opcode != IORING_OP_RECVMSG;
+	struct msghdr msg;
+	struct msg_copy *m;
+	int ret;
+
 	ret = uring_copy_from_user(&msg, (void *)(uintptr_t)sqe->addr,
 				   sizeof(msg));
 	if (ret)
@@ -327,6 +359,11 @@ int uring_msg_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 		m->controllen = msg.msg_controllen;
 	}
 	return 0;
+}
+
+struct msghdr *uring_msg_copied(struct uring_req *req)
+{
+	return &((struct msg_copy *)req->op_data)->msg;
 }
 
 static void recvmsg_write_back(struct msg_copy *m, const struct msghdr *mh)
@@ -449,8 +486,22 @@ enum issue_result uring_msg_issue(struct uring_req *req, unsigned flags)
 		req->poll_mask = is_send ? POLLOUT : POLLIN;
 		return ISSUE_POLL;
 	}
+	/* MSG_WAITALL: a stream send goes on, without its control data. */
+	if (is_send && ret > 0 && (req->op_flags & MSG_WAITALL) &&
+	    (size_t)ret < uring_msg_len(&m->msg)) {
+		uring_msg_advance(&m->msg, (size_t)ret);
+		m->msg.msg_control = NULL;
+		m->msg.msg_controllen = 0;
+		req->done_io += (__u32)ret;
+		req->poll_mask = POLLOUT;
+		return ISSUE_POLL;
+	}
 	if (ret >= 0 && !is_send)
 		recvmsg_write_back(m, &m->msg);
+	if (ret >= 0)
+		ret += req->done_io;
+	else if (req->done_io)
+		ret = req->done_io;
 	req->res = ret < 0 ? -errno : (__s32)ret;
 	return ISSUE_DONE;
 }

@@ -100,17 +100,6 @@ static bool is_fixed(const struct uring_req *req)
 	       req->opcode == IORING_OP_WRITEV_FIXED;
 }
 
-/* Whether [addr, addr + len) lies inside the registered buffer. */
-static bool in_buffer(const struct rsrc_node *node, __u64 addr, __u64 len)
-{
-	__u64 end;
-
-	if (__builtin_add_overflow(addr, len, &end))
-		return false;
-	return addr >= node->buf->start &&
-	       end <= node->buf->start + node->buf->len;
-}
-
 /*
  * Import the registered buffer a *_FIXED request names, as the kernel
  * does at issue: every range must lie inside it, or -EFAULT.
@@ -126,7 +115,7 @@ static int import_fixed(struct uring_req *req, struct iovec *one,
 	if (is_vectored(req)) {
 		for (unsigned i = 0; i < req->nr_iov; i++)
 			if (!req->iov[i].iov_len ||
-			    !in_buffer(req->buf_node,
+			    !rsrc_buffer_covers(req->buf_node,
 				       (uintptr_t)req->iov[i].iov_base,
 				       req->iov[i].iov_len))
 				return -EFAULT;
@@ -134,7 +123,8 @@ static int import_fixed(struct uring_req *req, struct iovec *one,
 		*nr = (int)req->nr_iov;
 		return 0;
 	}
-	if (req->len > MAX_RW_COUNT || !in_buffer(req->buf_node, req->addr, req->len))
+	if (req->len > MAX_RW_COUNT ||
+	    !rsrc_buffer_covers(req->buf_node, req->addr, req->len))
 		return -EFAULT;
 	one->iov_base = (void *)(uintptr_t)req->addr;
 	one->iov_len = req->len;

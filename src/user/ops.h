@@ -12,6 +12,7 @@
 					       unsigned flags)
 
 DECLARE_OP(nop);
+DECLARE_OP(send_zc);
 DECLARE_OP(rw);
 DECLARE_OP(read_mshot);
 DECLARE_OP(fsync);
@@ -58,5 +59,22 @@ DECLARE_OP(futex_wake);
 DECLARE_OP(futex_waitv);
 DECLARE_OP(waitid);
 DECLARE_OP(epoll_wait);
+
+/*
+ * SENDMSG's and RECVMSG's copy of the caller's msghdr and iovecs, into
+ * req->op_data (freed with the request); SENDMSG_ZC shares it.
+ */
+int uring_msg_copy_in(struct uring_req *req, const struct io_uring_sqe *sqe);
+/*
+ * SEND's and SEND_ZC's destination address, copied at prep as the kernel
+ * copies it (req->addr2 then points at the copy, in req->op_data).
+ */
+int uring_send_addr_copy(struct uring_req *req, __u64 uaddr, __u16 len);
+/* Drop done bytes from the front of mh's iovecs (a partial send's). */
+void uring_msg_advance(struct msghdr *mh, size_t done);
+/* The bytes mh's iovecs hold. */
+size_t uring_msg_len(const struct msghdr *mh);
+/* The msghdr uring_msg_copy_in made, with the copied iovecs. */
+struct msghdr *uring_msg_copied(struct uring_req *req);
 
 #endif

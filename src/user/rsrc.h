@@ -67,6 +67,18 @@ void rsrc_free_all(struct uring_ctx *ctx);
 struct rsrc_node *rsrc_file_get(struct uring_ctx *ctx, unsigned index);
 struct rsrc_node *rsrc_buffer_get(struct uring_ctx *ctx, unsigned index);
 
+/* Whether [addr, addr + len) lies inside a registered buffer's node. */
+static inline bool rsrc_buffer_covers(const struct rsrc_node *node, __u64 addr,
+				      __u64 len)
+{
+	__u64 end;
+
+	if (__builtin_add_overflow(addr, len, &end))
+		return false;
+	return addr >= node->buf->start &&
+	       end <= node->buf->start + node->buf->len;
+}
+
 /*
  * Direct descriptors: install a file (taking ownership of fd) at slot, or
  * at a free slot for IORING_FILE_INDEX_ALLOC. Returns the slot for ALLOC,

@@ -128,6 +128,12 @@ struct uring_req {
 	 * that set a result without marking the request failed.
 	 */
 	bool res_no_fail;
+	/*
+	 * SEND_ZC and SENDMSG_ZC: the request's CQE says MORE, and a
+	 * notification CQE (IORING_CQE_F_NOTIF, this res) follows it.
+	 */
+	bool zc_notif;
+	__s32 zc_notif_res;
 	__u64 cqe_extra[2];
 	/* Engine state. */
 	unsigned poll_mask;   /* events a poll retry waits for */
