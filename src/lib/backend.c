@@ -388,3 +388,21 @@ const struct anyring_ops *backend_for_fd(unsigned fd, int registered)
 		ops = user_backend();
 	return ops;
 }
+
+int backend_poll_fd(int fd)
+{
+	const struct anyring_ops *ops;
+
+	if (fd < 0 || !backend_user_rings_exist())
+		return -1;
+	ops = backend_for_fd((unsigned)fd, 0);
+	return ops && ops->poll_fd ? ops->poll_fd((unsigned)fd) : -1;
+}
+
+void backend_poll_prepare(void)
+{
+	const struct anyring_ops *ops = user_backend();
+
+	if (backend_user_rings_exist() && ops->poll_prepare)
+		ops->poll_prepare();
+}

@@ -31,6 +31,13 @@ struct anyring_ops {
 	void (*exit)(unsigned fd, int registered);
 	/* io_uring_close_ring_fd() closes fd; the ring lives on by index. */
 	void (*fd_closed)(unsigned fd);
+	/*
+	 * The fd a poll, select or epoll call watches in place of ring fd
+	 * (up to date), or -1 if fd is not one of this backend's rings.
+	 */
+	int (*poll_fd)(unsigned fd);
+	/* Before a poll or epoll wait: every ring's readiness up to date. */
+	void (*poll_prepare)(void);
 };
 
 /* Registered ring indexes (ring_slots.c, and the user backend's tctx.c). */
@@ -65,6 +72,14 @@ const struct anyring_ops *backend_for_fd(unsigned fd, int registered);
 
 /* Whether any ring fd of this process belongs to the userspace backend. */
 bool backend_user_rings_exist(void);
+
+/*
+ * Polling ring fds (interpose.c): the fd that stands in for fd when a
+ * poll watches it (-1: watch fd itself), and every ring's readiness
+ * brought up to date before a wait.
+ */
+int backend_poll_fd(int fd);
+void backend_poll_prepare(void);
 
 /* Record, or forget, that a ring fd belongs to a non-kernel backend. */
 int backend_fd_attach(int fd, const struct anyring_ops *ops);

@@ -144,6 +144,7 @@ static void post_cqes_extra(struct uring_ctx *ctx,
 		overflow_add(ctx, &cqes[i], extra ? &extra[2 * i] : NULL);
 	ctx->cq_posted += nr;
 	ring_tsan_release(ctx->fd);
+	uring_ready_signal_locked(ctx);
 	pthread_mutex_unlock(&ctx->completion_lock);
 	uring_eventfd_signal(ctx);
 	wake_waiters(ctx);

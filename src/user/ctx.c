@@ -330,6 +330,7 @@ static struct uring_ctx *ctx_alloc(unsigned flags, const struct ring_sizes *sz)
 	pthread_mutex_init(&ctx->event_lock, NULL);
 	pthread_mutex_init(&ctx->rsrc_lock, NULL);
 	ctx->eventfd = -1;
+	ctx->ready_fd = -1;
 	ctx->clock = CLOCK_MONOTONIC;
 	ctx->napi_mode = IO_URING_NAPI_TRACKING_INACTIVE;
 	if ((flags & IORING_SETUP_SINGLE_ISSUER) && !ctx->disabled) {
@@ -621,6 +622,7 @@ static void user_exit(unsigned fd, int registered)
 	rsrc_free_all(ctx);
 	if (ctx->eventfd >= 0)
 		kernel_close(ctx->eventfd);
+	uring_ready_release(ctx);
 	uring_personality_free_all(ctx);
 	free(ctx->napi_ids);
 	atomic_fetch_add(&sqes_submitted_gone, ctx->sqes_submitted);
@@ -635,4 +637,6 @@ const struct anyring_ops user_backend_ops = {
 	.register_op = uring_register,
 	.exit = user_exit,
 	.fd_closed = user_fd_closed,
+	.poll_fd = uring_ready_poll_fd,
+	.poll_prepare = uring_ready_refresh_all,
 };

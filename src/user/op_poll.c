@@ -37,9 +37,16 @@ int uring_poll_add_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 
 enum issue_result uring_poll_add_issue(struct uring_req *req, unsigned flags)
 {
-	struct pollfd p = {.fd = req->fd, .events = (short)req->poll_mask};
+	/* A userspace ring's fd is watched through its readiness (ready.c). */
+	int stand_in = req->owned_fd < 0 && !(req->flags & IOSQE_FIXED_FILE)
+			       ? uring_ready_poll_fd((unsigned)req->fd)
+			       : -1;
+	struct pollfd p = {.fd = stand_in >= 0 ? stand_in : req->fd,
+			   .events = (short)req->poll_mask};
 
 	(void)flags;
+	if (stand_in >= 0)
+		req->fd = stand_in;
 	if (poll(&p, 1, 0) > 0) {
 		if (p.revents & POLLNVAL) {
 			req->res = -EBADF;

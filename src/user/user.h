@@ -298,6 +298,10 @@ struct uring_ctx {
 	size_t wait_region_size;
 
 	int eventfd;         /* registered eventfd (our dup), or -1 */
+	/* ready.c: the eventfd polled in the ring fd's place, or -1. */
+	int ready_fd;
+	bool ready_set;      /* signalled and not drained since */
+	struct uring_ctx *ready_next;
 	bool eventfd_async;
 	clockid_t clock;     /* REGISTER_CLOCK: waits' clock */
 	/* REGISTER_NAPI settings (no busy polling is done here). */
@@ -350,6 +354,15 @@ void uring_run_task_work(struct uring_ctx *ctx);
 void uring_drain_kick(struct uring_ctx *ctx);
 int uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete,
 		unsigned flags, const void *arg, size_t argsz);
+
+/* ready.c: the ring fd's poll readiness (an eventfd in its place) */
+int uring_ready_fd(struct uring_ctx *ctx);
+void uring_ready_signal_locked(struct uring_ctx *ctx);
+void uring_ready_refresh(struct uring_ctx *ctx);
+void uring_ready_refresh_all(void);
+void uring_ready_release(struct uring_ctx *ctx);
+/* The fd to poll for a ring fd (refreshed), or -1 if fd is no ring. */
+int uring_ready_poll_fd(unsigned fd);
 
 /* sqpoll.c */
 int uring_sqpoll_start(struct uring_ctx *ctx, const struct io_uring_params *p);
