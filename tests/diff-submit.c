@@ -403,33 +403,38 @@ static void many_polls(struct diff_ctx *c)
 static void setup_params(struct diff_ctx *c)
 {
 	static const struct {
-		unsigned entries, flags, cq_entries;
+		unsigned entries, flags, cq_entries, cpu;
 	} cases[] = {
-		{4, 0, 0},
-		{5, IORING_SETUP_CQSIZE, 100},
-		{4, IORING_SETUP_CQSIZE, 2},
-		{4, IORING_SETUP_CQSIZE, 0},
-		{65536, 0, 0},
-		{65536, IORING_SETUP_CLAMP, 0},
-		{4, IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP, 1U << 20},
-		{0, 0, 0},
-		{4, IORING_SETUP_R_DISABLED | IORING_SETUP_SUBMIT_ALL, 0},
-		{4, IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, 0},
-		{4, IORING_SETUP_TASKRUN_FLAG, 0},
-		{4, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0},
-		{4, IORING_SETUP_DEFER_TASKRUN, 0},
-		{4, IORING_SETUP_SQPOLL | IORING_SETUP_COOP_TASKRUN, 0},
-		{4, IORING_SETUP_SQ_AFF, 0},
-		{4, IORING_SETUP_NO_SQARRAY, 0},
-		{4, IORING_SETUP_SQE128 | IORING_SETUP_CQE32, 0},
-		{4, IORING_SETUP_REGISTERED_FD_ONLY, 0},
-		{4, IORING_SETUP_SQE_MIXED, 0},
-		{4, 1U << 20, 0},
+		{4, 0, 0, 0},
+		{5, IORING_SETUP_CQSIZE, 100, 0},
+		{4, IORING_SETUP_CQSIZE, 2, 0},
+		{4, IORING_SETUP_CQSIZE, 0, 0},
+		{65536, 0, 0, 0},
+		{65536, IORING_SETUP_CLAMP, 0, 0},
+		{4, IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP, 1U << 20, 0},
+		{0, 0, 0, 0},
+		{4, IORING_SETUP_R_DISABLED | IORING_SETUP_SUBMIT_ALL, 0, 0},
+		{4, IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, 0, 0},
+		{4, IORING_SETUP_TASKRUN_FLAG, 0, 0},
+		{4, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0, 0},
+		{4, IORING_SETUP_DEFER_TASKRUN, 0, 0},
+		{4, IORING_SETUP_SQPOLL | IORING_SETUP_COOP_TASKRUN, 0, 0},
+		{4, IORING_SETUP_SQ_AFF, 0, 0},
+		/* The SQ thread's CPU must exist and be online. */
+		{4, IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF, 0, 0},
+		{4, IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF, 0, 4096},
+		{4, IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF, 0, 1U << 31},
+		{4, IORING_SETUP_NO_SQARRAY, 0, 0},
+		{4, IORING_SETUP_SQE128 | IORING_SETUP_CQE32, 0, 0},
+		{4, IORING_SETUP_REGISTERED_FD_ONLY, 0, 0},
+		{4, IORING_SETUP_SQE_MIXED, 0, 0},
+		{4, 1U << 20, 0, 0},
 	};
 
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct io_uring_params p = {.flags = cases[i].flags,
-					    .cq_entries = cases[i].cq_entries};
+					    .cq_entries = cases[i].cq_entries,
+					    .sq_thread_cpu = cases[i].cpu};
 		int fd;
 
 		REQUIRE_EQ(anyring_set_backend(c->backend), 0);

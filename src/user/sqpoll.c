@@ -8,7 +8,10 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "kernel/syscall.h"
 #include "tsan.h"
@@ -87,14 +90,56 @@ void uring_sqpoll_wake(struct uring_ctx *ctx)
 			1, 0, 0, 0);
 }
 
+/* Whether cpu is online, from the list the kernel publishes ("0-3,6"). */
+static bool cpu_online(unsigned cpu)
+{
+	char list[512], *p = list;
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+	size_t n = f ? fread(list, 1, sizeof(list) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	if (!n) {
+		long nr = sysconf(_SC_NPROCESSORS_ONLN);
+
+		return nr > 0 && cpu < (unsigned long)nr;
+	}
+	list[n] = '\0';
+	while (*p >= '0' && *p <= '9') {
+		unsigned long lo = strtoul(p, &p, 10), hi = lo;
+
+		if (*p == '-')
+			hi = strtoul(p + 1, &p, 10);
+		if (cpu >= lo && cpu <= hi)
+			return true;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	return false;
+}
+
 int uring_sqpoll_start(struct uring_ctx *ctx, const struct io_uring_params *p)
 {
+	bool pinned = p->flags & IORING_SETUP_SQ_AFF;
+
+	if (pinned && (p->sq_thread_cpu >= CPU_SETSIZE ||
+		       !cpu_online(p->sq_thread_cpu)))
+		return -EINVAL;
 	ctx->sq_thread_idle_ms = p->sq_thread_idle ? p->sq_thread_idle
 						   : DEFAULT_IDLE_MS;
 	atomic_store(&ctx->sq_thread_stop, false);
 	if (pthread_create(&ctx->sq_thread, NULL, sq_thread_main, ctx))
 		return -ENOMEM;
 	ctx->sq_thread_running = true;
+	/* The kernel binds its SQ thread to that CPU; a cpuset may refuse. */
+	if (pinned) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(p->sq_thread_cpu, &set);
+		pthread_setaffinity_np(ctx->sq_thread, sizeof(set), &set);
+	}
 	return 0;
 }
 
