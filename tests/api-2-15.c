@@ -162,11 +162,6 @@ static void check_mixed(void)
 	memset(&p, 0, sizeof(p));
 	p.flags = IORING_SETUP_CQE_MIXED;
 	ret = io_uring_queue_init_params(4, &ring, &p);
-	if (ret == -EINVAL && t_backend_kind() == ANYRING_BACKEND_USER) {
-		/* Not modelled yet (README, known differences). */
-		fprintf(stderr, "CQE_MIXED refused by the userspace backend\n");
-		return;
-	}
 	REQUIRE_EQ(ret, 0);
 	REQUIRE_EQ(p.cq_entries, 8);
 

@@ -817,6 +817,33 @@ static void nop_big(struct io_uring_sqe *s, unsigned flags, __u64 a, __u64 b)
 	s->addr = b;
 }
 
+/*
+ * CQE_MIXED: a big CQE that would wrap leaves a padding CQE
+ * (IORING_CQE_F_SKIP) in the last slot, which the reaping helpers pass.
+ */
+static void mixed_wrap(struct diff_ctx *c)
+{
+	struct io_uring_sqe *s;
+
+	for (unsigned i = 1; i <= 3; i++)
+		diff_sqe(c, i);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 3);
+	s = diff_sqe(c, 4);
+	nop_big(s, 0, 0x5151, 0x5252);
+	DIFF_SUBMIT(c);
+	for (unsigned i = 0; i < 4; i++)
+		diff_ret(c, c->ring.cq.cqes[i].flags, __LINE__);
+	diff_ret(c, *c->ring.cq.ktail, __LINE__);
+	DIFF_WAIT_BIG(c, 1);
+	diff_ret(c, *c->ring.cq.khead, __LINE__);
+	/* A small CQE then takes the slot after the big one. */
+	diff_sqe(c, 5);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_BIG(c, 1);
+	diff_ret(c, *c->ring.cq.khead, __LINE__);
+}
+
 static void big_cqes(struct diff_ctx *c)
 {
 	struct io_uring_sqe *s;
@@ -894,6 +921,10 @@ static const struct diff_scenario scenarios[] = {
 	{"socket command checks", 0, 0, sock_cmd_checks, 0},
 	{"nop flags", 0, 0, nop_flags, 0},
 	{"big CQEs", IORING_SETUP_CQE32 | IORING_SETUP_CQSIZE, 4, big_cqes, 4},
+	{"big CQEs, mixed sizes", IORING_SETUP_CQE_MIXED | IORING_SETUP_CQSIZE,
+	 4, big_cqes, 8},
+	{"mixed sizes: padding at the wrap",
+	 IORING_SETUP_CQE_MIXED | IORING_SETUP_CQSIZE, 2, mixed_wrap, 4},
 	{"pipe with SQPOLL", IORING_SETUP_SQPOLL, 0, pipes, 0},
 };
 

@@ -428,6 +428,8 @@ static void setup_params(struct diff_ctx *c)
 		{4, IORING_SETUP_SQE128 | IORING_SETUP_CQE32, 0, 0},
 		{4, IORING_SETUP_REGISTERED_FD_ONLY, 0, 0},
 		{4, IORING_SETUP_SQE_MIXED, 0, 0},
+		{4, IORING_SETUP_CQE_MIXED, 0, 0},
+		{4, IORING_SETUP_CQE_MIXED | IORING_SETUP_CQE32, 0, 0},
 		{4, 1U << 20, 0, 0},
 	};
 

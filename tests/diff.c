@@ -65,7 +65,9 @@ static void wait_cqes(struct diff_ctx *c, int n, int line, bool big)
 			return;
 		}
 		log_cqe(c, cqe, line);
-		if (big) {
+		/* On a CQE_MIXED ring only IORING_CQE_F_32 CQEs are big. */
+		if (big && (!(c->ring.flags & IORING_SETUP_CQE_MIXED) ||
+			    (cqe->flags & IORING_CQE_F_32))) {
 			diff_ret(c, (long long)cqe->big_cqe[0], line);
 			diff_ret(c, (long long)cqe->big_cqe[1], line);
 		}

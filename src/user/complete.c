@@ -48,6 +48,48 @@ static void wake_waiters(struct uring_ctx *ctx)
 }
 
 /*
+ * CQE_MIXED: a big CQE (IORING_CQE_F_32) takes two slots, its second half
+ * in the next one; one that would wrap leaves a padding CQE
+ * (IORING_CQE_F_SKIP) in the last slot and starts at the first.
+ */
+static unsigned cq_write_mixed(struct uring_ctx *ctx,
+			       const struct io_uring_cqe *src, unsigned nr,
+			       const __u64 *extra)
+{
+	unsigned tail = *ctx->cq_tail, n = 0;
+	unsigned used = tail - __atomic_load_n(ctx->cq_head, __ATOMIC_ACQUIRE);
+	unsigned room = used >= ctx->cq_entries ? 0 : ctx->cq_entries - used;
+
+	for (; n < nr; n++) {
+		bool big = src[n].flags & IORING_CQE_F_32;
+		bool pad = big && (tail & ctx->cq_mask) == ctx->cq_mask;
+		unsigned need = 1 + big + pad;
+		struct io_uring_cqe *dst;
+
+		if (need > room)
+			break;
+		room -= need;
+		if (pad) {
+			dst = &ctx->cqes[tail++ & ctx->cq_mask];
+			*dst = (struct io_uring_cqe){.flags = IORING_CQE_F_SKIP};
+		}
+		dst = &ctx->cqes[tail++ & ctx->cq_mask];
+		dst->user_data = src[n].user_data;
+		dst->res = src[n].res;
+		dst->flags = src[n].flags;
+		if (big) {
+			__u64 *half = (__u64 *)&ctx->cqes[tail++ & ctx->cq_mask];
+
+			half[0] = extra ? extra[2 * n] : 0;
+			half[1] = extra ? extra[2 * n + 1] : 0;
+		}
+	}
+	if (n)
+		__atomic_store_n(ctx->cq_tail, tail, __ATOMIC_RELEASE);
+	return n;
+}
+
+/*
  * Write up to nr CQEs at the tail and publish them with one store of the
  * tail; returns how many fit. A big CQE's second half is extra[2 * i],
  * zero without extra. The caller holds completion_lock.
@@ -61,6 +103,8 @@ static unsigned cq_write(struct uring_ctx *ctx, const struct io_uring_cqe *src,
 	unsigned room = used >= ctx->cq_entries ? 0 : ctx->cq_entries - used;
 	unsigned n = nr < room ? nr : room;
 
+	if (ctx->flags & IORING_SETUP_CQE_MIXED)
+		return cq_write_mixed(ctx, src, nr, extra);
 	for (unsigned i = 0; i < n; i++) {
 		struct io_uring_cqe *dst =
 			&ctx->cqes[((tail + i) & ctx->cq_mask) << ctx->cqe_shift];
@@ -138,10 +182,24 @@ static void post_cqes_extra(struct uring_ctx *ctx,
 	/* Earlier overflowed CQEs go first, so order is kept. */
 	if (ctx->overflow_head)
 		flush_overflow_locked(ctx);
-	/* In order: once the CQ is full the rest overflow. */
-	for (unsigned i = ctx->overflow_head ? 0 : cq_write(ctx, cqes, nr, extra);
-	     i < nr; i++)
-		overflow_add(ctx, &cqes[i], extra ? &extra[2 * i] : NULL);
+	/*
+	 * In order: once the CQ is full the rest overflow. On a CQE_MIXED
+	 * ring a small CQE still fits where a big one did not, as in 6.18.
+	 */
+	if (ctx->overflow_head) {
+		for (unsigned i = 0; i < nr; i++)
+			overflow_add(ctx, &cqes[i], extra ? &extra[2 * i] : NULL);
+	} else if (ctx->flags & IORING_SETUP_CQE_MIXED) {
+		for (unsigned i = 0; i < nr; i++) {
+			const __u64 *x = extra ? &extra[2 * i] : NULL;
+
+			if (!cq_write_mixed(ctx, &cqes[i], 1, x))
+				overflow_add(ctx, &cqes[i], x);
+		}
+	} else {
+		for (unsigned i = cq_write(ctx, cqes, nr, extra); i < nr; i++)
+			overflow_add(ctx, &cqes[i], extra ? &extra[2 * i] : NULL);
+	}
 	ctx->cq_posted += nr;
 	ring_tsan_release(ctx->fd);
 	uring_ready_signal_locked(ctx);
@@ -384,6 +442,9 @@ static void complete_big(struct uring_req *req)
 	struct io_uring_cqe cqe = {.user_data = req->user_data,
 				   .res = req->res, .flags = req->cflags};
 
+	/* On a CQE_MIXED ring the flag says which CQEs are big. */
+	if (ctx->flags & IORING_SETUP_CQE_MIXED)
+		cqe.flags |= IORING_CQE_F_32;
 	if (worker_batch && worker_batch->ctx == ctx)
 		uring_complete_batch_flush();
 	if (uring_submitting == ctx)

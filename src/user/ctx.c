@@ -23,8 +23,7 @@
 /* What 6.18 accepts in io_uring_params.flags (QUERY's setup mask). */
 #define SETUP_FLAGS_VALID 0x7ffffU
 /* Flags this backend cannot model; setup refuses them with EINVAL. */
-#define SETUP_FLAGS_UNSUPPORTED                                                \
-	(IORING_SETUP_ATTACH_WQ | IORING_SETUP_CQE_MIXED)
+#define SETUP_FLAGS_UNSUPPORTED IORING_SETUP_ATTACH_WQ
 /* The features 6.18 reports; the userspace backend implements them. */
 #define USER_FEATURES 0x3ffffU
 
@@ -136,6 +135,9 @@ static int check_params(unsigned entries, struct io_uring_params *p,
 	    !(f & IORING_SETUP_SINGLE_ISSUER))
 		return -EINVAL;
 	if ((f & IORING_SETUP_HYBRID_IOPOLL) && !(f & IORING_SETUP_IOPOLL))
+		return -EINVAL;
+	/* Mixed CQE sizes make sense only with 16-byte CQEs. */
+	if ((f & IORING_SETUP_CQE_MIXED) && (f & IORING_SETUP_CQE32))
 		return -EINVAL;
 	if (f & SETUP_FLAGS_UNSUPPORTED)
 		return -EINVAL;

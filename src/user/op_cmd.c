@@ -105,15 +105,16 @@ static __s32 sock_setopt(int fd, const struct io_uring_sqe *f)
 }
 
 /*
- * TX_TIMESTAMP needs big CQEs. On a CQE32 ring the kernel waits for
- * timestamps on the error queue until cancelled; a socket that does not
- * ask for timestamps never gets one, so the request only waits: on the
- * engine's timer list with a deadline that never comes, where cancels
- * and teardown find it.
+ * TX_TIMESTAMP needs big CQEs. On a CQE32 or CQE_MIXED ring the kernel
+ * waits for timestamps on the error queue until cancelled; a socket that
+ * does not ask for timestamps never gets one, so the request only waits:
+ * on the engine's timer list with a deadline that never comes, where
+ * cancels and teardown find it.
  */
 static enum issue_result sock_timestamp(struct uring_req *req)
 {
-	if (!(req->ctx->flags & IORING_SETUP_CQE32)) {
+	if (!(req->ctx->flags &
+	      (IORING_SETUP_CQE32 | IORING_SETUP_CQE_MIXED))) {
 		req->res = -EINVAL;
 		return ISSUE_DONE;
 	}
