@@ -335,10 +335,8 @@ static struct uring_ctx *ctx_alloc(unsigned flags, const struct ring_sizes *sz)
 	ctx->ready_fd = -1;
 	ctx->clock = CLOCK_MONOTONIC;
 	ctx->napi_mode = IO_URING_NAPI_TRACKING_INACTIVE;
-	if ((flags & IORING_SETUP_SINGLE_ISSUER) && !ctx->disabled) {
-		ctx->submitter = pthread_self();
-		ctx->has_submitter = true;
-	}
+	if ((flags & IORING_SETUP_SINGLE_ISSUER) && !ctx->disabled)
+		ctx->submitter = uring_task_id();
 	return ctx;
 }
 

@@ -58,10 +58,8 @@ static int enable_rings(struct uring_ctx *ctx, const void *arg, unsigned nr)
 		return -EINVAL;
 	if (!ctx->disabled)
 		return -EBADFD;
-	if ((ctx->flags & IORING_SETUP_SINGLE_ISSUER) && !ctx->has_submitter) {
-		ctx->submitter = pthread_self();
-		ctx->has_submitter = true;
-	}
+	if ((ctx->flags & IORING_SETUP_SINGLE_ISSUER) && !ctx->submitter)
+		ctx->submitter = uring_task_id();
 	if (ctx->restrictions_registered)
 		ctx->restricted = true;
 	ctx->disabled = false;
@@ -184,9 +182,18 @@ int uring_register(unsigned fd, unsigned opcode, const void *arg,
 		errno = saved_errno;
 		return ret;
 	}
+	/*
+	 * A non-owner is refused before the lock: in a forked child that lock
+	 * is a copy a parent's thread may have held, and is never let go.
+	 */
+	if (!uring_is_submitter(ctx)) {
+		uring_ctx_put(ctx);
+		errno = saved_errno;
+		return -EEXIST;
+	}
 	pthread_mutex_lock(&ctx->uring_lock);
-	if ((ctx->flags & IORING_SETUP_SINGLE_ISSUER) && ctx->has_submitter &&
-	    !pthread_equal(ctx->submitter, pthread_self()))
+	/* Again under the lock: an enable may have named another owner. */
+	if (!uring_is_submitter(ctx))
 		ret = -EEXIST;
 	else if (!uring_register_allowed(ctx, opcode))
 		ret = -EACCES;

@@ -526,11 +526,27 @@ int uring_submit_sqes(struct uring_ctx *ctx, unsigned to_submit)
 	return (int)submitted;
 }
 
-static int check_submitter(struct uring_ctx *ctx)
+bool uring_is_submitter(struct uring_ctx *ctx)
 {
-	if (!(ctx->flags & IORING_SETUP_SINGLE_ISSUER) || !ctx->has_submitter)
+	int owner = atomic_load_explicit(&ctx->submitter, memory_order_acquire);
+
+	return !owner || owner == uring_task_id();
+}
+
+/* Before any work: what the kernel refuses a call on this ring. */
+static int enter_allowed(struct uring_ctx *ctx, unsigned to_submit,
+			 unsigned flags)
+{
+	if (ctx->disabled)
+		return -EBADFD;
+	if (ctx->flags & IORING_SETUP_SQPOLL)
 		return 0;
-	return pthread_equal(ctx->submitter, pthread_self()) ? 0 : -EEXIST;
+	/* Only the owner submits, and runs DEFER_TASKRUN's work by waiting. */
+	if ((to_submit || ((flags & IORING_ENTER_GETEVENTS) &&
+			   (ctx->flags & IORING_SETUP_DEFER_TASKRUN))) &&
+	    !uring_is_submitter(ctx))
+		return -EEXIST;
+	return 0;
 }
 
 int uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete,
@@ -551,15 +567,14 @@ int uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete,
 		errno = saved_errno;
 		return ret;
 	}
-	if (ctx->flags & IORING_SETUP_SQPOLL) {
+	ret = enter_allowed(ctx, to_submit, flags);
+	if (!ret && (ctx->flags & IORING_SETUP_SQPOLL)) {
 		if (flags & IORING_ENTER_SQ_WAKEUP)
 			uring_sqpoll_wake(ctx);
 		ret = (int)to_submit;
-	} else if (to_submit) {
+	} else if (!ret && to_submit) {
 		pthread_mutex_lock(&ctx->uring_lock);
-		ret = ctx->disabled ? -EBADFD : check_submitter(ctx);
-		if (!ret)
-			ret = uring_submit_sqes(ctx, to_submit);
+		ret = uring_submit_sqes(ctx, to_submit);
 		pthread_mutex_unlock(&ctx->uring_lock);
 		uring_events_try_run(ctx);
 	}

@@ -7,7 +7,9 @@
  * each slot (ring_slots.c) and picks free slots that are free in both.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "kernel/syscall.h"
 #include "uaccess.h"
@@ -25,6 +27,30 @@ static __thread struct uring_ctx *slot_rings[RING_FD_SLOTS];
 static __thread unsigned slots_used;
 /* Whether this thread has an io_uring context (used a ring here). */
 static __thread bool has_tctx;
+
+/* This thread's id, 0 until asked: gettid() is a system call each time. */
+static __thread pid_t task_id;
+static pthread_once_t task_id_once = PTHREAD_ONCE_INIT;
+
+/* A forked child is a new task: its one thread must not keep our id. */
+static void task_id_forget(void)
+{
+	task_id = 0;
+}
+
+static void task_id_init(void)
+{
+	pthread_atfork(NULL, NULL, task_id_forget);
+}
+
+pid_t uring_task_id(void)
+{
+	if (!task_id) {
+		pthread_once(&task_id_once, task_id_init);
+		task_id = gettid();
+	}
+	return task_id;
+}
 
 void uring_tctx_touch(void)
 {

@@ -222,8 +222,7 @@ struct uring_ctx {
 	 */
 	_Alignas(64) pthread_mutex_t uring_lock;
 	atomic_bool disabled; /* R_DISABLED and not yet enabled */
-	pthread_t submitter; /* SINGLE_ISSUER owner */
-	bool has_submitter;
+	atomic_int submitter; /* SINGLE_ISSUER owner's task id, 0: none yet */
 	bool skip_cqe_used;  /* CQE_SKIP_SUCCESS seen: drain is refused */
 	unsigned long sqes_submitted; /* for ANYRING_DEBUG's report */
 
@@ -354,6 +353,8 @@ void uring_run_task_work(struct uring_ctx *ctx);
 void uring_drain_kick(struct uring_ctx *ctx);
 int uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete,
 		unsigned flags, const void *arg, size_t argsz);
+/* SINGLE_ISSUER: whether the calling task may submit (and register). */
+bool uring_is_submitter(struct uring_ctx *ctx);
 
 /* ready.c: the ring fd's poll readiness (an eventfd in its place) */
 int uring_ready_fd(struct uring_ctx *ctx);
@@ -370,6 +371,8 @@ void uring_sqpoll_stop(struct uring_ctx *ctx);
 void uring_sqpoll_wake(struct uring_ctx *ctx);
 
 /* tctx.c: this thread's registered ring fds */
+/* The calling task (thread) as the kernel tells them apart: its tid. */
+pid_t uring_task_id(void);
 void uring_tctx_touch(void);
 struct uring_ctx *uring_tctx_lookup(unsigned index);
 int uring_tctx_lookup_error(unsigned index);
