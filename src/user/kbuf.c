@@ -8,7 +8,10 @@
  * reserved by one request at a time until it is used or given back.
  */
 #include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "kernel/syscall.h"
@@ -118,29 +121,34 @@ static struct io_uring_buf *ring_head_entry(struct kbuf_group *g)
 }
 
 /*
- * Consume used bytes of the head entry. An incremental ring keeps the
- * entry, moved past the bytes used, until it is empty; returns whether
- * the buffer is finished (no IORING_CQE_F_BUF_MORE).
+ * Consume used bytes of nbufs entries from the head. An incremental ring
+ * keeps an entry, moved past the bytes used, until it is empty; returns
+ * whether the last buffer is finished (no IORING_CQE_F_BUF_MORE).
  */
-static bool ring_commit(struct kbuf_group *g, unsigned used)
+static bool ring_commit(struct kbuf_group *g, unsigned used, unsigned nbufs)
 {
-	struct io_uring_buf *b = ring_head_entry(g);
-	__u32 len = __atomic_load_n(&b->len, __ATOMIC_RELAXED);
-
 	if (!g->inc) {
-		g->ring_head++;
+		g->ring_head = (__u16)(g->ring_head + nbufs);
 		return true;
 	}
 	/* Nothing used (EOF): the entry stays as it was, and still has room. */
 	if (!used)
-		return false;
-	if (used < len) {
-		__atomic_store_n(&b->addr, b->addr + used, __ATOMIC_RELAXED);
-		__atomic_store_n(&b->len, len - used, __ATOMIC_RELAXED);
-		return false;
+		return nbufs == 0;
+	while (used) {
+		struct io_uring_buf *b = ring_head_entry(g);
+		__u32 len = __atomic_load_n(&b->len, __ATOMIC_RELAXED);
+		__u32 take = used < len ? used : len;
+
+		/* A zero-length entry would never end the walk. */
+		if (take < len || !take) {
+			__atomic_store_n(&b->addr, b->addr + take, __ATOMIC_RELAXED);
+			__atomic_store_n(&b->len, len - take, __ATOMIC_RELAXED);
+			return false;
+		}
+		__atomic_store_n(&b->len, 0, __ATOMIC_RELAXED);
+		g->ring_head++;
+		used -= take;
 	}
-	__atomic_store_n(&b->len, 0, __ATOMIC_RELAXED);
-	g->ring_head++;
 	return true;
 }
 
@@ -160,7 +168,7 @@ static int ring_take(struct kbuf_group *g, struct uring_req *req,
 	if (commit_now) {
 		unsigned want = kbuf_use_len(req);
 
-		req->kbuf_more = !ring_commit(g, want);
+		req->kbuf_more = !ring_commit(g, want, 1);
 		req->kbuf_state = KBUF_RING_COMMITTED;
 	} else {
 		g->reserved = true;
@@ -189,12 +197,125 @@ int kbuf_take(struct uring_req *req, bool commit_now)
 	return ret;
 }
 
+/* A legacy group gives a bundle its first buffer only. */
+static void legacy_bundle(struct uring_req *req, struct kbuf_group *g,
+			  size_t max_len, struct kbuf_bundle *b)
+{
+	size_t len = req->kbuf_len;
+
+	if (max_len && max_len < len)
+		len = max_len;
+	b->iov[0] = (struct iovec){req->kbuf_addr, len};
+	b->nr = 1;
+	b->len = len;
+	b->empty = !g->head;
+}
+
+/* How many ring entries a bundle of max_len bytes looks at. */
+static unsigned bundle_count(struct kbuf_group *g, __u16 avail,
+			     size_t max_len, unsigned *nr_iovs)
+{
+	unsigned n = avail < KBUF_BUNDLE_SCAN ? avail : KBUF_BUNDLE_SCAN;
+
+	if (max_len) {
+		__u32 first = __atomic_load_n(&ring_head_entry(g)->len,
+					      __ATOMIC_RELAXED);
+		size_t needed = (max_len + first - 1) / first;
+
+		if (needed > KBUF_BUNDLE_MAX)
+			needed = KBUF_BUNDLE_MAX;
+		if (n > needed)
+			n = (unsigned)needed;
+		/* Only a sized request grows its array of buffers. */
+		if (n > *nr_iovs)
+			*nr_iovs = n;
+	}
+	return n < *nr_iovs ? n : *nr_iovs;
+}
+
+/* Fill b from the ring's head entries; the caller holds kbuf_lock. */
+static int ring_bundle(struct kbuf_group *g, struct uring_req *req,
+		       size_t max_len, unsigned *nr_iovs, struct kbuf_bundle *b)
+{
+	__u16 tail = __atomic_load_n(&g->br->tail, __ATOMIC_ACQUIRE);
+	__u16 head = g->ring_head;
+	unsigned n;
+
+	if (tail == head)
+		return -ENOBUFS;
+	if (max_len && !__atomic_load_n(&ring_head_entry(g)->len,
+					__ATOMIC_RELAXED))
+		return -ENOBUFS;
+	n = bundle_count(g, (__u16)(tail - head), max_len, nr_iovs);
+	if (!max_len)
+		max_len = INT_MAX;
+	for (unsigned i = 0; i < n && max_len; i++) {
+		struct io_uring_buf *e = &g->br->bufs[(head + i) & g->mask];
+		size_t len = __atomic_load_n(&e->len, __ATOMIC_RELAXED);
+
+		if (!i) {
+			req->kbuf_bid = __atomic_load_n(&e->bid, __ATOMIC_RELAXED);
+			req->kbuf_len = (__u32)len;
+		}
+		/* A plain ring's buffer is used whole, bar the first. */
+		if (len > max_len) {
+			len = max_len;
+			if (!g->inc) {
+				b->partial = true;
+				if (i)
+					break;
+			}
+		}
+		b->iov[i] = (struct iovec){
+			(void *)(uintptr_t)__atomic_load_n(&e->addr,
+							   __ATOMIC_RELAXED),
+			len};
+		if (!i)
+			req->kbuf_addr = b->iov[0].iov_base;
+		b->nr = i + 1;
+		b->len += len;
+		max_len -= len;
+	}
+	/* As in the kernel, a limit filled exactly does not empty the ring. */
+	b->empty = (__u16)(head + b->nr - (max_len ? 0 : 1)) == tail;
+	g->reserved = true;
+	req->kbuf_state = KBUF_RING_RESERVED;
+	return 0;
+}
+
+int kbuf_bundle_take(struct uring_req *req, size_t max_len, unsigned *nr_iovs,
+		     struct kbuf_bundle *b)
+{
+	struct kbuf_group **gp;
+	int ret = -ENOBUFS;
+
+	memset(b, 0, offsetof(struct kbuf_bundle, iov));
+	pthread_mutex_lock(&kbuf_lock);
+	for (;;) {
+		gp = group_slot(req->ctx, req->kbuf_bgid, false);
+		if (!gp || !(*gp)->is_ring || !(*gp)->reserved)
+			break;
+		pthread_cond_wait(&kbuf_released, &kbuf_lock);
+	}
+	if (gp && (*gp)->is_ring) {
+		ret = ring_bundle(*gp, req, max_len, nr_iovs, b);
+	} else if (gp) {
+		ret = legacy_take(*gp, req);
+		if (!ret)
+			legacy_bundle(req, *gp, max_len, b);
+	}
+	pthread_mutex_unlock(&kbuf_lock);
+	req->has_kbuf = !ret;
+	return ret;
+}
+
 /*
  * End req's reservation of its group's head entry, consuming used bytes
  * of it when commit; returns whether the entry keeps bytes (BUF_MORE).
  * The caller holds kbuf_lock; the group outlives the reservation.
  */
-static bool end_reservation(struct uring_req *req, bool commit, unsigned used)
+static bool end_reservation(struct uring_req *req, bool commit, unsigned used,
+			    unsigned nbufs)
 {
 	struct kbuf_group **gp = group_slot(req->ctx, req->kbuf_bgid, false);
 	struct kbuf_group *g = gp ? *gp : NULL;
@@ -203,7 +324,7 @@ static bool end_reservation(struct uring_req *req, bool commit, unsigned used)
 	if (!g || !g->is_ring || !g->reserved)
 		return false;
 	if (commit)
-		more = !ring_commit(g, used);
+		more = !ring_commit(g, used, nbufs);
 	g->reserved = false;
 	pthread_cond_broadcast(&kbuf_released);
 	return more;
@@ -211,13 +332,18 @@ static bool end_reservation(struct uring_req *req, bool commit, unsigned used)
 
 __u32 kbuf_done(struct uring_req *req, unsigned used)
 {
+	return kbuf_done_n(req, used, 1);
+}
+
+__u32 kbuf_done_n(struct uring_req *req, unsigned used, unsigned nbufs)
+{
 	bool more = false;
 
 	if (!req->has_kbuf)
 		return 0;
 	pthread_mutex_lock(&kbuf_lock);
 	if (req->kbuf_state == KBUF_RING_RESERVED)
-		more = end_reservation(req, true, used);
+		more = end_reservation(req, true, used, nbufs);
 	else if (req->kbuf_state == KBUF_RING_COMMITTED)
 		more = req->kbuf_more;
 	pthread_mutex_unlock(&kbuf_lock);
@@ -232,7 +358,7 @@ void kbuf_commit_early(struct uring_req *req)
 	if (!req->has_kbuf || req->kbuf_state != KBUF_RING_RESERVED)
 		return;
 	pthread_mutex_lock(&kbuf_lock);
-	req->kbuf_more = end_reservation(req, true, kbuf_use_len(req));
+	req->kbuf_more = end_reservation(req, true, kbuf_use_len(req), 1);
 	req->kbuf_state = KBUF_RING_COMMITTED;
 	pthread_mutex_unlock(&kbuf_lock);
 }
@@ -246,7 +372,7 @@ void kbuf_drop(struct uring_req *req)
 	if (req->kbuf_state == KBUF_LEGACY)
 		legacy_give_back(req);
 	else
-		end_reservation(req, false, 0);
+		end_reservation(req, false, 0, 0);
 	pthread_mutex_unlock(&kbuf_lock);
 	req->has_kbuf = false;
 }

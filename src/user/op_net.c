@@ -6,6 +6,7 @@
  * ready, as the kernel's fast poll does.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -24,6 +25,21 @@
 #define SEND_IOPRIO_FLAGS (IORING_RECVSEND_POLL_FIRST | IORING_RECVSEND_FIXED_BUF)
 #define RECV_IOPRIO_FLAGS                                                      \
 	(IORING_RECVSEND_POLL_FIRST | IORING_RECV_MULTISHOT)
+/* Receives a multishot request does in a row before others get a turn. */
+#define MULTISHOT_MAX_RETRY 32
+/* CQE flags a bundle's second receive gives its (single) CQE. */
+#define BUNDLE_RETRY_FLAGS                                                     \
+	(IORING_CQE_F_SOCK_NONEMPTY | IORING_CQE_F_MORE | IORING_CQE_F_BUF_MORE)
+
+/* RECV's state across issues (multishot or bundle). */
+struct recv_state {
+	int inq;           /* bytes the socket held after the last receive */
+	unsigned nr_iovs;  /* buffers an unlimited bundle may take */
+	unsigned loops;    /* multishot receives in a row */
+	__u32 left;        /* with limit: multishot bytes still allowed */
+	bool limit;
+	struct kbuf_bundle b;
+};
 
 struct msg_copy {
 	struct msghdr msg;
@@ -187,31 +203,58 @@ int uring_send_addr_copy(struct uring_req *req, __u64 uaddr, __u16 len)
 	return 0;
 }
 
+static int send_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
+{
+	if (sqe->ioprio & ~(SEND_IOPRIO_FLAGS | IORING_RECVSEND_BUNDLE))
+		return -EINVAL;
+	if (sqe->ioprio & IORING_RECVSEND_FIXED_BUF)
+		return -EFAULT; /* no registered buffers yet */
+	/* A bundle is sent whole, as with MSG_WAITALL. */
+	if (sqe->ioprio & IORING_RECVSEND_BUNDLE)
+		req->op_flags |= MSG_WAITALL;
+	return uring_send_addr_copy(req, sqe->addr2, sqe->addr_len);
+}
+
+static int recv_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
+{
+	bool bundle = sqe->ioprio & IORING_RECVSEND_BUNDLE;
+	struct recv_state *st;
+
+	if (sqe->addr2)
+		return -EINVAL;
+	if (sqe->ioprio & ~(RECV_IOPRIO_FLAGS | IORING_RECVSEND_BUNDLE))
+		return -EINVAL;
+	if (!(sqe->ioprio & IORING_RECV_MULTISHOT)) {
+		/* sqe->optlen shares file_index's place; a bundle ignores it. */
+		if (!bundle)
+			return sqe->file_index ? -EINVAL : 0;
+	} else if (!(req->flags & IOSQE_BUFFER_SELECT) ||
+		   (sqe->msg_flags & MSG_WAITALL)) {
+		return -EINVAL;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	req->op_data = st;
+	st->nr_iovs = 1;
+	if (sqe->ioprio & IORING_RECV_MULTISHOT) {
+		st->left = sqe->optlen;
+		st->limit = sqe->optlen;
+	}
+	return 0;
+}
+
 int uring_sendrecv_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 {
 	bool is_send = req->opcode == IORING_OP_SEND;
 	int ret;
 
-	if (is_send) {
-		if (sqe->ioprio & ~SEND_IOPRIO_FLAGS)
-			return -EINVAL;
-		if (sqe->ioprio & IORING_RECVSEND_FIXED_BUF)
-			return -EFAULT; /* no registered buffers yet */
-		ret = uring_send_addr_copy(req, sqe->addr2, sqe->addr_len);
-		if (ret)
-			return ret;
-	} else {
-		if (sqe->file_index || sqe->addr2)
-			return -EINVAL;
-		if (sqe->ioprio & ~RECV_IOPRIO_FLAGS)
-			return -EINVAL;
-		if ((sqe->ioprio & IORING_RECV_MULTISHOT) &&
-		    !(req->flags & IOSQE_BUFFER_SELECT))
-			return -EINVAL;
-	}
+	req->op_flags = sqe->msg_flags | (is_send ? MSG_NOSIGNAL : 0);
+	ret = is_send ? send_prep(req, sqe) : recv_prep(req, sqe);
+	if (ret)
+		return ret;
 	if (req->flags & IOSQE_BUFFER_SELECT)
 		req->kbuf_bgid = sqe->buf_group;
-	req->op_flags = sqe->msg_flags | (is_send ? MSG_NOSIGNAL : 0);
 	return 0;
 }
 
@@ -233,6 +276,249 @@ static __u32 sock_nonempty(int fd, size_t got, size_t room)
 	return queued > 0 ? IORING_CQE_F_SOCK_NONEMPTY : 0;
 }
 
+/*
+ * What the kernel's msg_inq says after a receive of got bytes into room:
+ * the bytes a stream socket still holds, -1 (unknown) for other sockets.
+ */
+static int sock_inq(int fd, ssize_t got, size_t room)
+{
+	int type = 0, queued = 0;
+	socklen_t len = sizeof(type);
+
+	if (got < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
+	    type != SOCK_STREAM)
+		return -1;
+	if ((size_t)got < room)
+		return 0;
+	return ioctl(fd, FIONREAD, &queued) ? -1 : queued;
+}
+
+/* How many of a bundle's buffers the first n bytes touched. */
+static unsigned bundle_nbufs(const struct kbuf_bundle *b, size_t n)
+{
+	unsigned i = 0;
+
+	while (n && i < b->nr) {
+		n -= n < b->iov[i].iov_len ? n : b->iov[i].iov_len;
+		i++;
+	}
+	return i;
+}
+
+static size_t min_not_zero(size_t a, size_t b)
+{
+	if (!a || !b)
+		return a ? a : b;
+	return a < b ? a : b;
+}
+
+/* One receive of a bundle into buffers for up to max_len bytes. */
+static ssize_t bundle_recv_once(struct uring_req *req, struct recv_state *st,
+				size_t max_len, __u32 *cflags)
+{
+	struct msghdr mh = {0};
+	ssize_t n;
+	int err;
+
+	*cflags = 0;
+	if (!max_len && st->inq > 1)
+		max_len = (size_t)st->inq;
+	if (st->limit)
+		max_len = min_not_zero(max_len, st->left);
+	err = kbuf_bundle_take(req, max_len, &st->nr_iovs, &st->b);
+	if (err)
+		return err;
+	mh.msg_iov = st->b.iov;
+	mh.msg_iovlen = st->b.nr;
+	do {
+		n = recvmsg(req->fd, &mh, (int)req->op_flags | MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		n = -errno;
+	st->inq = sock_inq(req->fd, n, st->b.len);
+	/* Nothing received: the buffers go back for the next attempt. */
+	if (n <= 0) {
+		kbuf_drop(req);
+		*cflags = 0;
+	} else {
+		*cflags = kbuf_done_n(req, (unsigned)n,
+				      bundle_nbufs(&st->b, (size_t)n));
+	}
+	if (st->inq > 0)
+		*cflags |= IORING_CQE_F_SOCK_NONEMPTY;
+	return n;
+}
+
+/*
+ * A bundle receive: one CQE for the bytes of as many buffers as the
+ * socket holds. A first receive that fills its buffers and leaves data
+ * behind is followed by one more for what is left, both in that CQE.
+ */
+static enum issue_result recv_bundle(struct uring_req *req)
+{
+	struct recv_state *st = req->op_data;
+	bool multishot = req->ioprio & IORING_RECV_MULTISHOT;
+	size_t max_len = req->len, done = 0;
+	__u32 cflags = 0, first = 0;
+	bool again = false;
+	ssize_t n;
+
+	for (;;) {
+		bool finished, cap;
+
+		n = bundle_recv_once(req, st, max_len, &cflags);
+		if (n == -EAGAIN && !done && !(req->op_flags & MSG_DONTWAIT)) {
+			req->poll_mask = POLLIN;
+			return ISSUE_POLL;
+		}
+		if (again)
+			cflags = first | (cflags & BUNDLE_RETRY_FLAGS);
+		finished = n <= 0;
+		/* No buffers for the rest: what came first, as a failure. */
+		if (n == -ENOBUFS && done)
+			req->failed = true;
+		if (n > 0 || done)
+			n = (ssize_t)done + (n > 0 ? n : 0);
+		if (st->limit && n > 0) {
+			st->left -= (size_t)n < st->left ? (__u32)n : st->left;
+			finished |= !st->left;
+		}
+		cap = multishot && req->len && (size_t)n >= req->len;
+		/* Filled to the brim with more queued: once more, same CQE. */
+		if (!finished && !st->b.empty && !again && !st->b.partial &&
+		    !cap && st->inq > 1 && (size_t)n - done == st->b.len) {
+			first = cflags & ~BUNDLE_RETRY_FLAGS;
+			done = (size_t)n;
+			max_len = (size_t)st->inq;
+			again = true;
+			continue;
+		}
+		if (!multishot || finished || (n > 0 && st->b.empty))
+			break;
+		uring_req_complete(req, (__s32)n, cflags | IORING_CQE_F_MORE);
+		done = 0;
+		again = false;
+		max_len = req->len;
+		/* More is queued (or may be): go on, within a fair share. */
+		if ((cflags & IORING_CQE_F_SOCK_NONEMPTY) || st->inq < 0) {
+			if (st->loops++ < MULTISHOT_MAX_RETRY && !cap)
+				continue;
+			st->loops = 0;
+		}
+		req->poll_mask = POLLIN;
+		return ISSUE_POLL;
+	}
+	req->res = (__s32)n;
+	req->cflags = cflags;
+	return ISSUE_DONE;
+}
+
+static bool is_stream(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	return !getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) &&
+	       (type == SOCK_STREAM || type == SOCK_SEQPACKET);
+}
+
+/*
+ * A stream took part of a bundle: the buffers it touched are used, and
+ * the rest of the bundle's length goes out from the next ones when the
+ * socket has room, as the kernel's MSG_WAITALL retry does.
+ */
+static enum issue_result send_bundle_partial(struct uring_req *req,
+					     const struct kbuf_bundle *b,
+					     size_t n)
+{
+	kbuf_done_n(req, (unsigned)n, bundle_nbufs(b, n));
+	req->done_io += (__u32)n;
+	req->len = (__u32)(b->len - n);
+	req->poll_mask = POLLOUT;
+	return ISSUE_POLL;
+}
+
+/*
+ * A bundle send: the ring's buffers (up to len bytes) as one message.
+ * While the ring has more, each send posts a CQE with IORING_CQE_F_MORE
+ * and the next takes the following buffers, without a length limit.
+ */
+static enum issue_result send_bundle(struct uring_req *req)
+{
+	struct kbuf_bundle local;
+	unsigned nr_iovs = 1;
+	__u32 cflags = 0;
+	ssize_t n;
+
+	for (;;) {
+		struct msghdr mh = {
+			.msg_name = (void *)(uintptr_t)req->addr2,
+			.msg_namelen = (socklen_t)req->splice_fd_in,
+			.msg_iov = local.iov,
+		};
+		int err = kbuf_bundle_take(req, req->len ? req->len : INT_MAX,
+					   &nr_iovs, &local);
+
+		if (err) {
+			req->res = req->done_io ? (__s32)req->done_io : err;
+			return ISSUE_DONE;
+		}
+		mh.msg_iovlen = local.nr;
+		do {
+			n = sendmsg(req->fd, &mh,
+				    (int)(req->op_flags & ~MSG_WAITALL) |
+					    MSG_DONTWAIT);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0 && errno == EAGAIN &&
+		    !(req->op_flags & MSG_DONTWAIT)) {
+			kbuf_drop(req);
+			req->poll_mask = POLLOUT;
+			return ISSUE_POLL;
+		}
+		if (n < 0)
+			n = -errno;
+		if (n > 0 && (size_t)n < local.len && is_stream(req->fd))
+			return send_bundle_partial(req, &local, (size_t)n);
+		cflags = kbuf_done_n(req, n > 0 ? (unsigned)n : 0,
+				     n > 0 ? bundle_nbufs(&local, (size_t)n) : 0);
+		if (n >= 0)
+			n += req->done_io;
+		else if (req->done_io)
+			n = req->done_io;
+		req->done_io = 0;
+		if (n <= 0 || local.empty)
+			break;
+		uring_req_complete(req, (__s32)n, cflags | IORING_CQE_F_MORE);
+		req->len = 0;
+	}
+	req->res = (__s32)n;
+	req->cflags = cflags;
+	return ISSUE_DONE;
+}
+
+/* A multishot receive's byte limit (sqe->optlen): whether it ends now. */
+static bool mshot_limit_reached(struct uring_req *req, ssize_t got)
+{
+	struct recv_state *st = req->op_data;
+
+	if (!st->limit)
+		return false;
+	st->left -= (size_t)got < st->left ? (__u32)got : st->left;
+	return !st->left;
+}
+
+/* After a run of receives a multishot request waits its turn again. */
+static bool mshot_yield(struct uring_req *req)
+{
+	struct recv_state *st = req->op_data;
+
+	if (st->loops++ < MULTISHOT_MAX_RETRY)
+		return false;
+	st->loops = 0;
+	req->poll_mask = POLLIN;
+	return true;
+}
+
 enum issue_result uring_sendrecv_issue(struct uring_req *req, unsigned flags)
 {
 	bool is_send = req->opcode == IORING_OP_SEND;
@@ -248,6 +534,9 @@ enum issue_result uring_sendrecv_issue(struct uring_req *req, unsigned flags)
 		req->poll_mask = is_send ? POLLOUT : POLLIN;
 		return ISSUE_POLL;
 	}
+	if ((req->ioprio & IORING_RECVSEND_BUNDLE) &&
+	    (req->flags & IOSQE_BUFFER_SELECT))
+		return is_send ? send_bundle(req) : recv_bundle(req);
 	for (;;) {
 		if (req->flags & IOSQE_BUFFER_SELECT) {
 			if (!req->has_kbuf) {
@@ -298,12 +587,20 @@ enum issue_result uring_sendrecv_issue(struct uring_req *req, unsigned flags)
 		}
 		if (!is_send && ret >= 0)
 			req->cflags |= sock_nonempty(req->fd, (size_t)ret, len);
-		if (multishot && ret > 0) {
+		if (multishot && ret > 0 && !mshot_limit_reached(req, ret)) {
 			uring_req_complete(req, req->res, req->cflags | IORING_CQE_F_MORE);
+			if (mshot_yield(req))
+				return ISSUE_POLL;
 			continue;
 		}
 		if (ret >= 0 && (size_t)ret < len && waitall)
 			req->failed = true;
+		/* Without buffers a bundle still goes on once, with nothing. */
+		if (is_send && (req->ioprio & IORING_RECVSEND_BUNDLE) && ret > 0) {
+			uring_req_complete(req, req->res,
+					   req->cflags | IORING_CQE_F_MORE);
+			req->res = 0;
+		}
 		return ISSUE_DONE;
 	}
 }
