@@ -177,18 +177,29 @@ static int ring_take(struct kbuf_group *g, struct uring_req *req,
 	return 0;
 }
 
+/*
+ * req's group, once no other request holds its ring head reserved (NULL
+ * if it has none). The caller holds kbuf_lock.
+ */
+static struct kbuf_group **group_unreserved(struct uring_req *req)
+{
+	struct kbuf_group **gp;
+
+	for (;;) {
+		gp = group_slot(req->ctx, req->kbuf_bgid, false);
+		if (!gp || !(*gp)->is_ring || !(*gp)->reserved)
+			return gp;
+		pthread_cond_wait(&kbuf_released, &kbuf_lock);
+	}
+}
+
 int kbuf_take(struct uring_req *req, bool commit_now)
 {
 	struct kbuf_group **gp;
 	int ret = -ENOBUFS;
 
 	pthread_mutex_lock(&kbuf_lock);
-	for (;;) {
-		gp = group_slot(req->ctx, req->kbuf_bgid, false);
-		if (!gp || !(*gp)->is_ring || !(*gp)->reserved)
-			break;
-		pthread_cond_wait(&kbuf_released, &kbuf_lock);
-	}
+	gp = group_unreserved(req);
 	if (gp)
 		ret = (*gp)->is_ring ? ring_take(*gp, req, commit_now)
 				     : legacy_take(*gp, req);
@@ -291,12 +302,7 @@ int kbuf_bundle_take(struct uring_req *req, size_t max_len, unsigned *nr_iovs,
 
 	memset(b, 0, offsetof(struct kbuf_bundle, iov));
 	pthread_mutex_lock(&kbuf_lock);
-	for (;;) {
-		gp = group_slot(req->ctx, req->kbuf_bgid, false);
-		if (!gp || !(*gp)->is_ring || !(*gp)->reserved)
-			break;
-		pthread_cond_wait(&kbuf_released, &kbuf_lock);
-	}
+	gp = group_unreserved(req);
 	if (gp && (*gp)->is_ring) {
 		ret = ring_bundle(*gp, req, max_len, nr_iovs, b);
 	} else if (gp) {
