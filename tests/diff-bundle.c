@@ -23,26 +23,6 @@ struct bufs {
 
 static struct bufs bufs;
 
-/* A pair of loopback TCP sockets, the first connected to the second. */
-static void tcp_pair(int fds[2])
-{
-	struct sockaddr_in addr = {.sin_family = AF_INET};
-	socklen_t len = sizeof(addr);
-	int srv, one = 1;
-
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	REQUIRE_EQ(srv >= 0, 1);
-	setsockopt(srv, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	REQUIRE_EQ(bind(srv, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	REQUIRE_EQ(getsockname(srv, (struct sockaddr *)&addr, &len), 0);
-	REQUIRE_EQ(listen(srv, 1), 0);
-	fds[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	REQUIRE_EQ(connect(fds[0], (struct sockaddr *)&addr, len), 0);
-	fds[1] = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
-	close(srv);
-	REQUIRE_EQ(fds[1] >= 0, 1);
-}
 
 /* Register a ring of n buffers of sz bytes (flags: IOU_PBUF_RING_INC). */
 static void ring_setup(struct diff_ctx *c, unsigned n, unsigned sz,
@@ -211,7 +191,7 @@ static void recv_tcp(struct diff_ctx *c)
 {
 	int fds[2];
 
-	tcp_pair(fds);
+	diff_inet_pair(SOCK_STREAM, fds);
 	recv_several(c, fds);
 	recv_wait_enobufs(c, fds);
 	close(fds[0]);
@@ -229,7 +209,7 @@ static void recv_incremental(struct diff_ctx *c)
 {
 	int fds[2];
 
-	tcp_pair(fds);
+	diff_inet_pair(SOCK_STREAM, fds);
 	ring_setup(c, 4, BUF_SZ, IOU_PBUF_RING_INC);
 	fill(fds[0], 20);
 	prep_bundle_recv(c, 1, fds[1], 0, false);
@@ -257,7 +237,7 @@ static void recv_multishot(struct diff_ctx *c)
 	struct io_uring_sqe *s;
 	int fds[2];
 
-	tcp_pair(fds);
+	diff_inet_pair(SOCK_STREAM, fds);
 	ring_setup(c, NR_BUFS, BUF_SZ, 0);
 	prep_bundle_recv(c, 1, fds[1], 0, true);
 	DIFF_SUBMIT(c);
@@ -316,7 +296,7 @@ static void send_bundles(struct diff_ctx *c)
 	struct io_uring_sqe *s;
 	int fds[2];
 
-	tcp_pair(fds);
+	diff_inet_pair(SOCK_STREAM, fds);
 	ring_setup(c, 0, BUF_SZ, 0);
 	for (size_t i = 0; i < sizeof(bufs.mem); i++)
 		bufs.mem[i] = (char)('A' + i % 26);

@@ -13,31 +13,6 @@
 
 #include "diff.h"
 
-/* A pair of loopback sockets of type, the first connected to the second. */
-static void inet_pair(int type, int fds[2])
-{
-	struct sockaddr_in addr = {.sin_family = AF_INET};
-	socklen_t len = sizeof(addr);
-	int srv, one = 1;
-
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	srv = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-	REQUIRE_EQ(srv >= 0, 1);
-	setsockopt(srv, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	REQUIRE_EQ(bind(srv, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	REQUIRE_EQ(getsockname(srv, (struct sockaddr *)&addr, &len), 0);
-	if (type == SOCK_STREAM)
-		REQUIRE_EQ(listen(srv, 1), 0);
-	fds[0] = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-	REQUIRE_EQ(connect(fds[0], (struct sockaddr *)&addr, len), 0);
-	if (type == SOCK_STREAM) {
-		fds[1] = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
-		close(srv);
-	} else {
-		fds[1] = srv;
-	}
-	REQUIRE_EQ(fds[1] >= 0, 1);
-}
 
 /* Log what the peer received (length and bytes) without blocking. */
 static void log_received(struct diff_ctx *c, int fd, const char *want,
@@ -96,7 +71,7 @@ static void send_one(struct diff_ctx *c, int type, unsigned zc_flags)
 	struct io_uring_sqe *s;
 	int fds[2];
 
-	inet_pair(type, fds);
+	diff_inet_pair(type, fds);
 	s = diff_sqe(c, 10);
 	io_uring_prep_send_zc(s, fds[0], msg, sizeof(msg), 0, zc_flags);
 	DIFF_SUBMIT(c);
@@ -184,7 +159,7 @@ static void fixed_buffers(struct diff_ctx *c)
 	memset(reg, 'r', sizeof(reg));
 	memcpy(reg + 100, "registered", 10);
 	diff_ret(c, io_uring_register_buffers(&c->ring, &iov, 1), __LINE__);
-	inet_pair(SOCK_DGRAM, fds);
+	diff_inet_pair(SOCK_DGRAM, fds);
 	s = diff_sqe(c, 30);
 	io_uring_prep_send_zc_fixed(s, fds[0], reg + 100, 10, 0, 0, 0);
 	DIFF_SUBMIT(c);
@@ -212,7 +187,7 @@ static void sendmsg_zc(struct diff_ctx *c)
 	struct io_uring_sqe *s;
 	int fds[2];
 
-	inet_pair(SOCK_DGRAM, fds);
+	diff_inet_pair(SOCK_DGRAM, fds);
 	s = diff_sqe(c, 40);
 	io_uring_prep_sendmsg_zc(s, fds[0], &mh, 0);
 	DIFF_SUBMIT(c);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <poll.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -243,4 +245,30 @@ int diff_run_all(const struct diff_scenario *s, int n)
 	else
 		printf("%d scenarios identical on both backends\n", n);
 	return failed ? 1 : 0;
+}
+
+/* A pair of loopback sockets of type, the first connected to the second. */
+void diff_inet_pair(int type, int fds[2])
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET};
+	socklen_t len = sizeof(addr);
+	int srv, one = 1;
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	srv = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	REQUIRE_EQ(srv >= 0, 1);
+	setsockopt(srv, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	REQUIRE_EQ(bind(srv, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	REQUIRE_EQ(getsockname(srv, (struct sockaddr *)&addr, &len), 0);
+	if (type == SOCK_STREAM)
+		REQUIRE_EQ(listen(srv, 1), 0);
+	fds[0] = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	REQUIRE_EQ(connect(fds[0], (struct sockaddr *)&addr, len), 0);
+	if (type == SOCK_STREAM) {
+		fds[1] = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
+		close(srv);
+	} else {
+		fds[1] = srv;
+	}
+	REQUIRE_EQ(fds[1] >= 0, 1);
 }

@@ -71,6 +71,8 @@ void diff_wait_sorted(struct diff_ctx *c, int n, int line);
 void diff_reap(struct diff_ctx *c, int line);
 #define DIFF_REAP(c) diff_reap((c), __LINE__)
 
+/* A pair of loopback sockets of type, the first connected to the second. */
+void diff_inet_pair(int type, int fds[2]);
 /* Run every scenario on both backends; returns the test's exit status. */
 int diff_run_all(const struct diff_scenario *s, int n);
 
