@@ -444,6 +444,22 @@ static void emit_json(const struct options *o, const struct samples *all)
 	json_end(&j);
 }
 
+/*
+ * The workers sit next to the tool in a build tree (build/tools ->
+ * build/bench) and in libexec/anyring once installed.
+ */
+static void find_workers(const char *tool_dir, char *out, size_t len)
+{
+	char probe[PATH_MAX + 32];
+
+	snprintf(probe, sizeof(probe), "%s/../bench/anyring-bench", tool_dir);
+	if (!access(probe, X_OK)) {
+		snprintf(out, len, "%s/../bench", tool_dir);
+		return;
+	}
+	snprintf(out, len, "%s/%s", tool_dir, ANYRING_BENCH_FROM_BINDIR);
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	char self[PATH_MAX];
@@ -467,15 +483,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (o->reps < 1 || o->reps > MAX_REPS || o->ms < 1)
 		return -EINVAL;
-	/* The workers are built next to this tool: build/tools -> build/bench. */
+	if (getenv("ANYRING_BENCH_WORKERS")) {
+		snprintf(o->workers, sizeof(o->workers), "%s",
+			 getenv("ANYRING_BENCH_WORKERS"));
+		return 0;
+	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0)
 		return -errno;
 	self[n] = '\0';
-	snprintf(o->workers, sizeof(o->workers), "%s/../bench", dirname(self));
-	if (getenv("ANYRING_BENCH_WORKERS"))
-		snprintf(o->workers, sizeof(o->workers), "%s",
-			 getenv("ANYRING_BENCH_WORKERS"));
+	find_workers(dirname(self), o->workers, sizeof(o->workers));
 	return 0;
 }
 
