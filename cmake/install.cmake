@@ -7,6 +7,7 @@
 #   lib/anyring/liburing.so.2, liburing-ffi.so.2, pkgconfig/liburing*.pc
 #                                      the compat libraries, kept out of the
 #                                      loader's and the linker's way: opt in
+#   lib/anyring/libanyring-preload.so  the emulation (LD_PRELOAD), x86_64
 #   share/man/man{1,3,7}/              the manual
 #   share/doc/anyring/                 README, the container guide, copyright
 set(ANYRING_COMPAT_DIR ${CMAKE_INSTALL_LIBDIR}/anyring)
@@ -19,6 +20,9 @@ install(TARGETS anyring anyring_static EXPORT anyring-targets
 install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/anyring)
 install(TARGETS anyring_liburing anyring_liburing_ffi
   LIBRARY DESTINATION ${ANYRING_COMPAT_DIR})
+if(TARGET anyring_preload)
+  install(TARGETS anyring_preload LIBRARY DESTINATION ${ANYRING_COMPAT_DIR})
+endif()
 
 # The .pc files find their prefix from where they lie, so the same tree
 # works installed under any prefix and inside the .deb.

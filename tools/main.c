@@ -18,7 +18,8 @@ static const struct {
 	{"bench", cmd_bench,
 	 "[--json] [--reps N] [--ms N] [--only TEXT] [--dir DIR]  benchmarks"},
 	{"run", cmd_run,
-	 "--block=eperm|enosys -- CMD...  run CMD with io_uring refused"},
+	 "[--emulate] [--block=eperm|enosys] -- CMD...  run CMD with io_uring\n"
+	 "         refused, and/or with its system calls emulated"},
 };
 
 static int usage(FILE *out)

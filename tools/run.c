@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `anyring run --block=eperm|enosys -- CMD...`: run a command with
- * io_uring's three system calls refused by a seccomp filter, the way
+ * `anyring run [--emulate] --block=eperm|enosys -- CMD...`: run a command
+ * with io_uring's three system calls refused by a seccomp filter, the way
  * Docker's default profile (EPERM) or a gVisor-like sandbox (ENOSYS)
- * refuses them.
+ * refuses them; with --emulate, with the emulation of those calls too.
  */
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,8 +43,16 @@ static int install_filter(unsigned err)
 	return 0;
 }
 
+static int usage(void)
+{
+	fprintf(stderr, "usage: anyring run [--emulate] "
+			"[--block=eperm|enosys] -- COMMAND [ARGS]\n");
+	return 2;
+}
+
 int cmd_run(int argc, char **argv)
 {
+	bool emulate = false;
 	unsigned err = 0;
 	int i, ret;
 
@@ -56,17 +65,18 @@ int cmd_run(int argc, char **argv)
 			err = EPERM;
 		else if (!strcmp(argv[i], "--block=enosys"))
 			err = ENOSYS;
+		else if (!strcmp(argv[i], "--emulate"))
+			emulate = true;
 		else {
 			fprintf(stderr, "anyring run: unknown option %s\n", argv[i]);
 			return 2;
 		}
 	}
-	if (!err || i >= argc) {
-		fprintf(stderr,
-			"usage: anyring run --block=eperm|enosys -- COMMAND [ARGS]\n");
-		return 2;
-	}
-	ret = install_filter(err);
+	if ((!err && !emulate) || i >= argc)
+		return usage();
+	if (emulate && run_emulate_prepare(argv[i]))
+		return 1;
+	ret = err ? install_filter(err) : 0;
 	if (ret) {
 		fprintf(stderr, "anyring run: seccomp: %s\n", strerror(-ret));
 		return 1;

@@ -8,4 +8,10 @@ int cmd_demo(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
+/*
+ * `run --emulate`: put the emulation's preload in LD_PRELOAD for cmd,
+ * warning when cmd cannot load it. 0 or -errno.
+ */
+int run_emulate_prepare(const char *cmd);
+
 #endif

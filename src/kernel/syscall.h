@@ -49,9 +49,18 @@ static inline long kernel_syscall6(long nr, long a, long b, long c, long d,
 #endif
 }
 
+/*
+ * 0, or the -errno the kernel refuses io_uring with while the emulation
+ * (src/preload/) traps the three calls: the library's own calls then get
+ * that answer without making them, as its filter would trap them too.
+ */
+extern int kernel_io_uring_refusal;
+
 static inline int kernel_io_uring_setup(unsigned entries,
 					struct io_uring_params *p)
 {
+	if (uring_unlikely(kernel_io_uring_refusal))
+		return kernel_io_uring_refusal;
 	return (int)kernel_syscall6(__NR_io_uring_setup, entries, (long)p, 0,
 				    0, 0, 0);
 }
@@ -60,6 +69,8 @@ static inline int kernel_io_uring_enter2(unsigned fd, unsigned to_submit,
 					 unsigned min_complete, unsigned flags,
 					 const void *arg, size_t argsz)
 {
+	if (uring_unlikely(kernel_io_uring_refusal))
+		return kernel_io_uring_refusal;
 	return (int)kernel_syscall6(__NR_io_uring_enter, fd, to_submit,
 				    min_complete, flags, (long)arg,
 				    (long)argsz);
@@ -68,6 +79,8 @@ static inline int kernel_io_uring_enter2(unsigned fd, unsigned to_submit,
 static inline int kernel_io_uring_register(unsigned fd, unsigned opcode,
 					   const void *arg, unsigned nr_args)
 {
+	if (uring_unlikely(kernel_io_uring_refusal))
+		return kernel_io_uring_refusal;
 	return (int)kernel_syscall6(__NR_io_uring_register, fd, opcode,
 				    (long)arg, nr_args, 0, 0);
 }

@@ -121,6 +121,8 @@ ANYRING_EXPORT int anyring_kernel_status(void)
 	return status;
 }
 
+int kernel_io_uring_refusal;
+
 /* Whether auto mode falls back for this io_uring_setup(2) error. */
 static int is_fallback_error(int err)
 {
@@ -164,6 +166,21 @@ static const struct anyring_ops *backend_for_setup(void)
  * are not known rings go there too: the kernel would only refuse them.
  */
 static atomic_bool route_unknown_to_user;
+
+/*
+ * The emulation traps io_uring's calls because the kernel refuses them
+ * with refusal: that is the kernel's answer from now on, so auto mode
+ * picks the userspace backend without probing, and calls on fds that
+ * are no ring get the userspace backend's (the kernel's) errors.
+ */
+void backend_emulate(int refusal)
+{
+	pthread_mutex_lock(&status_lock);
+	kernel_io_uring_refusal = refusal;
+	kernel_status = refusal;
+	pthread_mutex_unlock(&status_lock);
+	atomic_store_explicit(&route_unknown_to_user, true, memory_order_relaxed);
+}
 
 static int setup_on(const struct anyring_ops *ops, unsigned entries,
 		    struct io_uring_params *p, const char *why)
@@ -358,6 +375,19 @@ void backend_fd_detach(int fd)
 		atomic_fetch_sub(&fd_map_used, 1);
 	}
 	pthread_mutex_unlock(&fd_map_lock);
+}
+
+bool backend_fd_is_user_ring(int fd)
+{
+	bool found = false;
+
+	if (fd < 0 || !backend_user_rings_exist())
+		return false;
+	pthread_mutex_lock(&fd_map_lock);
+	if ((size_t)fd < fd_map_len)
+		found = fd_map[fd] != NULL;
+	pthread_mutex_unlock(&fd_map_lock);
+	return found;
 }
 
 const struct anyring_ops *backend_for_fd(unsigned fd, int registered)

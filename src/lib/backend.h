@@ -72,6 +72,13 @@ const struct anyring_ops *backend_for_fd(unsigned fd, int registered);
 
 /* Whether any ring fd of this process belongs to the userspace backend. */
 bool backend_user_rings_exist(void);
+/* Whether fd itself is one of the userspace backend's ring fds. */
+bool backend_fd_is_user_ring(int fd);
+/*
+ * The emulation (src/preload/) serves io_uring's system calls because the
+ * kernel refuses them with refusal (-EPERM, -ENOSYS, ...).
+ */
+void backend_emulate(int refusal);
 
 /*
  * Polling ring fds (interpose.c): the fd that stands in for fd when a
