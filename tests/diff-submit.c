@@ -399,6 +399,23 @@ static void many_polls(struct diff_ctx *c)
 	}
 }
 
+/* Parameters that cannot be read, or written back, are EFAULT. */
+static void setup_bad_params(struct diff_ctx *c)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *ro = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+
+	REQUIRE_EQ(ro != MAP_FAILED, 1);
+	REQUIRE_EQ(anyring_set_backend(c->backend), 0);
+	diff_ret(c, io_uring_setup(4, NULL), __LINE__);
+	diff_ret(c, io_uring_setup(0, NULL), __LINE__);
+	diff_ret(c, io_uring_setup(4, (struct io_uring_params *)1), __LINE__);
+	diff_ret(c, io_uring_setup(4, ro), __LINE__);
+	anyring_set_backend(ANYRING_BACKEND_AUTO);
+	munmap(ro, page);
+}
+
 /* Setup: accepted flags, refused combinations, and the params filled in. */
 static void setup_params(struct diff_ctx *c)
 {
@@ -463,6 +480,7 @@ static void setup_params(struct diff_ctx *c)
 			io_uring_queue_exit(&ring);
 		}
 	}
+	setup_bad_params(c);
 }
 
 /* A signal unblocked by the wait's sigmask interrupts it with EINTR. */

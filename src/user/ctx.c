@@ -18,6 +18,7 @@
 #include "kbuf.h"
 #include "ring.h"
 #include "rsrc.h"
+#include "uaccess.h"
 #include "user.h"
 
 /* What 6.18 accepts in io_uring_params.flags (QUERY's setup mask). */
@@ -510,7 +511,7 @@ static int registered_only(struct uring_ctx *ctx)
 	return slot;
 }
 
-static int user_setup(unsigned entries, struct io_uring_params *p)
+static int setup_ring(unsigned entries, struct io_uring_params *p)
 {
 	struct ring_sizes sz;
 	struct uring_ctx *ctx;
@@ -576,6 +577,25 @@ fail:
 	if (ctx->fd >= 0)
 		kernel_close(ctx->fd);
 	ctx_free(ctx);
+	return ret;
+}
+
+/*
+ * The parameters are the caller's memory, copied in and out as the kernel
+ * does, so a bad pointer is EFAULT rather than a fault here. Writing them
+ * back first makes the copy out at the end one that cannot fail.
+ */
+static int user_setup(unsigned entries, struct io_uring_params *user_p)
+{
+	struct io_uring_params p;
+	int ret;
+
+	if (uring_copy_from_user(&p, user_p, sizeof(p)) ||
+	    uring_copy_to_user(user_p, &p, sizeof(p)))
+		return -EFAULT;
+	ret = setup_ring(entries, &p);
+	if (ret >= 0)
+		memcpy(user_p, &p, sizeof(p));
 	return ret;
 }
 
