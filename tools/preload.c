@@ -100,8 +100,9 @@ int run_emulate_prepare(const char *cmd)
 			"cannot load the emulation, so its own io_uring calls "
 			"get what the kernel answers\n",
 			cmd);
-	if (asprintf(&value, "%s%s%s", preload, old && *old ? ":" : "",
-		     old ? old : "") < 0)
+	/* After what is already preloaded: a sanitizer's runtime stays first. */
+	if (asprintf(&value, "%s%s%s", old ? old : "", old && *old ? ":" : "",
+		     preload) < 0)
 		return -ENOMEM;
 	setenv("LD_PRELOAD", value, 1);
 	free(value);
