@@ -57,5 +57,6 @@ int case_pread(void);
 int case_pool(void);
 int case_echo(void);
 int case_reg(void);
+int case_fio(void);
 
 #endif

@@ -35,6 +35,7 @@ struct options {
 	bool json;
 	const char *only, *dir;
 	char workers[PATH_MAX];
+	char tool[PATH_MAX]; /* this tool, for workers that run commands */
 };
 
 /* Samples of one row: [variant][rep], NAN where a run failed. */
@@ -132,6 +133,7 @@ static bool run_worker(const struct options *o, enum variant v,
 		close(pipefd[1]);
 		if (chdir(o->dir))
 			_exit(127);
+		setenv("ANYRING_TOOL", o->tool, 1);
 		if (v == V_KERNEL)
 			setenv("ANYRING_BACKEND", "kernel", 1);
 		else if (v == V_USER)
@@ -233,11 +235,11 @@ static int find_row(const char *label)
 
 /* A ratio as the median of its per-repetition pairs (time a / time b). */
 static double paired_ratio(const struct samples *all, unsigned row,
-			   enum ratio r, unsigned reps)
+			   enum ratio r, unsigned reps, const char *ref_label)
 {
 	const struct samples *s = &all[row];
 	double q[MAX_REPS], lo, hi;
-	int ref = find_row(bench_rows[row].ref);
+	int ref = find_row(ref_label);
 
 	for (unsigned i = 0; i < reps; i++) {
 		switch (r) {
@@ -320,7 +322,7 @@ static void print_table(const struct options *o, const struct samples *all)
 		printf("  %-32s %-24s %-24s %-24s %-24s", r->label,
 		       cell[V_LIBURING], cell[V_KERNEL], cell[V_USER], cell[V_REF]);
 		for (int k = 0; k < NR_RATIOS; k++) {
-			double q = paired_ratio(all, i, k, o->reps);
+			double q = paired_ratio(all, i, k, o->reps, r->ref);
 
 			if (isnan(q) || r->variants == 1u << V_REF)
 				printf(" %8s", "");
@@ -349,6 +351,7 @@ static unsigned check_targets(const struct options *o,
 		for (int t = 0; t < 3; t++) {
 			const struct target *tg = &r->targets[t];
 			bool bytes = r->max_bytes > 0;
+			char name[96];
 			double q, need;
 
 			if (bytes && t)
@@ -357,7 +360,8 @@ static unsigned check_targets(const struct options *o,
 				q = median(all[i].v[V_USER], o->reps, &lo, &hi);
 				need = r->max_bytes;
 			} else if (tg->min > 0) {
-				q = paired_ratio(all, i, tg->ratio, o->reps);
+				q = paired_ratio(all, i, tg->ratio, o->reps,
+						 tg->ref ? tg->ref : r->ref);
 				need = tg->min;
 			} else {
 				continue;
@@ -371,6 +375,8 @@ static unsigned check_targets(const struct options *o,
 				json_string(j, "row", r->label);
 				json_string(j, "ratio", bytes ? "user bytes"
 							      : ratio_names[tg->ratio]);
+				if (tg->ref)
+					json_string(j, "reference", tg->ref);
 				json_double(j, bytes ? "max" : "min", need);
 				if (!isnan(q))
 					json_double(j, "value", q);
@@ -378,9 +384,11 @@ static unsigned check_targets(const struct options *o,
 				json_close_object(j);
 				continue;
 			}
+			snprintf(name, sizeof(name), "%s%s%s",
+				 bytes ? "user bytes" : ratio_names[tg->ratio],
+				 tg->ref ? " " : "", tg->ref ? tg->ref : "");
 			printf("  %-4s %-32s %-18s %-34s %s %5.2f, measured %.2f\n",
-			       met ? "met" : "MISS", r->group, r->label,
-			       bytes ? "user bytes" : ratio_names[tg->ratio],
+			       met ? "met" : "MISS", r->group, r->label, name,
 			       bytes ? "<=" : ">=", need, q);
 		}
 	}
@@ -429,7 +437,7 @@ static void emit_json(const struct options *o, const struct samples *all)
 		json_close_object(&j);
 		json_object(&j, "ratios");
 		for (int k = 0; k < NR_RATIOS && r->variants != 1u << V_REF; k++) {
-			double q = paired_ratio(all, i, k, o->reps);
+			double q = paired_ratio(all, i, k, o->reps, r->ref);
 
 			if (!isnan(q))
 				json_double(&j, ratio_names[k], q);
@@ -483,16 +491,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (o->reps < 1 || o->reps > MAX_REPS || o->ms < 1)
 		return -EINVAL;
-	if (getenv("ANYRING_BENCH_WORKERS")) {
-		snprintf(o->workers, sizeof(o->workers), "%s",
-			 getenv("ANYRING_BENCH_WORKERS"));
-		return 0;
-	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0)
 		return -errno;
 	self[n] = '\0';
-	find_workers(dirname(self), o->workers, sizeof(o->workers));
+	snprintf(o->tool, sizeof(o->tool), "%s", self);
+	if (getenv("ANYRING_BENCH_WORKERS"))
+		snprintf(o->workers, sizeof(o->workers), "%s",
+			 getenv("ANYRING_BENCH_WORKERS"));
+	else
+		find_workers(dirname(self), o->workers, sizeof(o->workers));
 	return 0;
 }
 

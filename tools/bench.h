@@ -24,6 +24,7 @@ enum ratio {
 struct target {
 	enum ratio ratio;
 	double min;
+	const char *ref; /* R_USER_REF against this row, not the row's ref */
 };
 
 struct bench_row {

@@ -17,6 +17,7 @@
 	      "read file=" file " qd=" #qd " mode=" mode " thread=1"),        \
 	 .ref = "pread " file, .targets = {KL}}
 #define USER_PREAD {R_USER_REF, 0.9}
+#define FIO "fio, cached 4 KiB random reads"
 
 const struct bench_row bench_rows[] = {
 	{RING("NOP", "batch of 32", "nop"),
@@ -138,6 +139,26 @@ const struct bench_row bench_rows[] = {
 	    ONLY_KL),
 	REG("unregister_buffers 1024", "reg what=buffers n=1024",
 	    "unregister_ns", ONLY_KL),
+	/*
+	 * fio's own io_uring engine (raw system calls): kernel is fio on the
+	 * kernel, user is fio emulated under Docker's EPERM; the references
+	 * are the engines it would fall back to under that block.
+	 */
+	{REF(FIO, "psync, io_uring blocked", "fio engine=psync file=2m qd=1")},
+	{REF(FIO, "libaio QD1, io_uring blocked",
+	     "fio engine=libaio file=2m qd=1")},
+	{REF(FIO, "libaio QD32, io_uring blocked",
+	     "fio engine=libaio file=2m qd=32")},
+	{.group = FIO, .label = "io_uring QD1", .unit = "ns",
+	 .args = "fio engine=io_uring file=2m qd=1", .metric = "ns_per_op",
+	 .variants = 1u << V_KERNEL | 1u << V_USER,
+	 .ref = "psync, io_uring blocked"},
+	{.group = FIO, .label = "io_uring QD32", .unit = "ns",
+	 .args = "fio engine=io_uring file=2m qd=32", .metric = "ns_per_op",
+	 .variants = 1u << V_KERNEL | 1u << V_USER,
+	 .ref = "libaio QD32, io_uring blocked",
+	 .targets = {{R_USER_REF, 1.0},
+		     {R_USER_REF, 1.0, "psync, io_uring blocked"}}},
 	{.group = "memory per slot (user backend heap)",
 	 .label = "empty slot (sparse 10k)", .args = "reg what=mem n=10000",
 	 .metric = "empty_slot_bytes", .unit = "B", .variants = 1u << V_USER,
