@@ -145,7 +145,7 @@ static const struct {
 } cases[] = {
 	{"nop", case_nop},     {"read", case_read}, {"pread", case_pread},
 	{"pool", case_pool},   {"echo", case_echo}, {"reg", case_reg},
-	{"fio", case_fio},
+	{"fio", case_fio},     {"raw", case_raw},
 };
 
 int main(int argc, char **argv)

@@ -58,5 +58,6 @@ int case_pool(void);
 int case_echo(void);
 int case_reg(void);
 int case_fio(void);
+int case_raw(void);
 
 #endif

@@ -134,6 +134,7 @@ static bool run_worker(const struct options *o, enum variant v,
 		if (chdir(o->dir))
 			_exit(127);
 		setenv("ANYRING_TOOL", o->tool, 1);
+		setenv("ANYRING_BENCH_DIR", o->workers, 1);
 		if (v == V_KERNEL)
 			setenv("ANYRING_BACKEND", "kernel", 1);
 		else if (v == V_USER)

@@ -159,6 +159,13 @@ const struct bench_row bench_rows[] = {
 	 .ref = "libaio QD32, io_uring blocked",
 	 .targets = {{R_USER_REF, 1.0},
 		     {R_USER_REF, 1.0, "psync, io_uring blocked"}}},
+	/* What one io_uring_enter costs a raw program, by each path. */
+	{.group = "raw io_uring_enter, NOP round trip", .unit = "ns",
+	 .label = "through syscall()", .args = "raw via=syscall",
+	 .metric = "ns_per_op", .variants = 1u << V_KERNEL | 1u << V_USER},
+	{.group = "raw io_uring_enter, NOP round trip", .unit = "ns",
+	 .label = "the instruction (trapped)", .args = "raw via=asm",
+	 .metric = "ns_per_op", .variants = 1u << V_KERNEL | 1u << V_USER},
 	{.group = "memory per slot (user backend heap)",
 	 .label = "empty slot (sparse 10k)", .args = "reg what=mem n=10000",
 	 .metric = "empty_slot_bytes", .unit = "B", .variants = 1u << V_USER,

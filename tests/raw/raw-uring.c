@@ -7,6 +7,7 @@
  * emulation and compares the transcripts line by line.
  *
  *   raw-uring syscall|asm
+ *   raw-uring nops syscall|asm [MS]       (for anyring bench)
  *
  * "syscall" makes the calls through the C library's syscall(), "asm" with
  * the instruction itself (the path the emulation's seccomp trap serves).
@@ -23,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Headers older than Linux 6.5 call the offsets' user_addr resv2. */
@@ -429,12 +431,54 @@ static void signals(void)
 	printf("the program's handler ran: %d\n", (int)app_sigsys);
 }
 
+static double now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+/*
+ * For `anyring bench`: NOP round trips (one io_uring_enter each) for ms
+ * milliseconds, printed as "ns_per_op N": what a call costs by each path.
+ */
+static int nop_loop(long ms)
+{
+	unsigned long n = 0;
+	struct raw_ring r;
+	double start, end;
+
+	if (ring_open(&r, MAP_SINGLE, 8, 0) < 0)
+		return 1;
+	start = now_ns();
+	end = start + ms * 1e6;
+	do {
+		for (int i = 0; i < 64; i++, n++) {
+			sqe_next(&r)->opcode = IORING_OP_NOP;
+			if (sys_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS, NULL,
+				      0) != 1)
+				return 1;
+			__atomic_store_n(r.cq_head, *r.cq_head + 1,
+					 __ATOMIC_RELEASE);
+		}
+	} while (now_ns() < end);
+	printf("ns_per_op %.1f\n", (now_ns() - start) / (double)n);
+	ring_close(&r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct raw_ring r;
 
+	if (argc >= 3 && !strcmp(argv[1], "nops")) {
+		use_asm = !strcmp(argv[2], "asm");
+		return nop_loop(argc > 3 ? atol(argv[3]) : 100);
+	}
 	if (argc != 2 || (strcmp(argv[1], "syscall") && strcmp(argv[1], "asm"))) {
-		fprintf(stderr, "usage: raw-uring syscall|asm\n");
+		fprintf(stderr, "usage: raw-uring syscall|asm\n"
+				"       raw-uring nops syscall|asm [MS]\n");
 		return 2;
 	}
 	use_asm = !strcmp(argv[1], "asm");

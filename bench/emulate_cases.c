@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fio, a program with its own io_uring engine (raw system calls, no
- * liburing), reading a cached file at random: on the kernel, emulated
- * under Docker's refusal, and with the engines such a program falls back
- * to there (psync, libaio). The case runs fio through `anyring run` and
- * reads the IOPS from fio's JSON report.
+ * Programs that make io_uring's system calls themselves, measured on the
+ * kernel and through the emulation (`anyring run --emulate`):
  *
  *   fio engine=io_uring|psync|libaio qd=N file=2m|256m ms=N
+ *     fio reading a cached file at random, its IOPS from its JSON report;
+ *     the fallback engines (psync, libaio) run under --block=eperm.
+ *   raw via=syscall|asm ms=N
+ *     NOP round trips of tests/raw-uring (build tree only), one system
+ *     call each, made through syscall() or trapped as an instruction.
  *
  * For io_uring, ANYRING_BACKEND=user (the user variant) means emulated
- * under --block=eperm, anything else the kernel; the fallback engines
- * always run under the block. ANYRING_TOOL names the anyring tool.
+ * under --block=eperm, anything else the kernel. ANYRING_TOOL names the
+ * anyring tool.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -64,17 +66,42 @@ static double read_iops(const char *json)
 	return colon ? strtod(colon + 1, NULL) : 0;
 }
 
+/* The user variant: the emulation under Docker's refusal. */
+static bool user_variant(void)
+{
+	const char *backend = getenv("ANYRING_BACKEND");
+
+	return backend && !strcmp(backend, "user");
+}
+
+/* argv's start: `anyring run [--emulate] --block=eperm --` when blocked. */
+static int blocked_prefix(char **argv, bool blocked, bool emulated)
+{
+	const char *tool = getenv("ANYRING_TOOL");
+	int argc = 0;
+
+	if (!blocked)
+		return 0;
+	if (!tool)
+		fail("ANYRING_TOOL is not set", EINVAL);
+	argv[argc++] = (char *)tool;
+	argv[argc++] = "run";
+	if (emulated)
+		argv[argc++] = "--emulate";
+	argv[argc++] = "--block=eperm";
+	argv[argc++] = "--";
+	unsetenv("ANYRING_BACKEND");
+	return argc;
+}
+
 int case_fio(void)
 {
 	const char *engine = arg_str("engine", "io_uring");
-	const char *backend = getenv("ANYRING_BACKEND");
-	const char *tool = getenv("ANYRING_TOOL");
-	bool emulated = !strcmp(engine, "io_uring") && backend &&
-			!strcmp(backend, "user");
+	bool emulated = !strcmp(engine, "io_uring") && user_variant();
 	bool blocked = emulated || strcmp(engine, "io_uring");
 	char name[64], file[64], eng[64], depth[32], runtime[32], *out;
 	char *argv[24];
-	int argc = 0, ret;
+	int argc, ret;
 	long size;
 	double iops;
 
@@ -85,17 +112,7 @@ int case_fio(void)
 	snprintf(depth, sizeof(depth), "--iodepth=%ld", arg_long("qd", 1));
 	snprintf(runtime, sizeof(runtime), "--runtime=%ldms",
 		 arg_long("ms", 100));
-	if (blocked) {
-		if (!tool)
-			fail("ANYRING_TOOL is not set", EINVAL);
-		argv[argc++] = (char *)tool;
-		argv[argc++] = "run";
-		if (emulated)
-			argv[argc++] = "--emulate";
-		argv[argc++] = "--block=eperm";
-		argv[argc++] = "--";
-	}
-	unsetenv("ANYRING_BACKEND");
+	argc = blocked_prefix(argv, blocked, emulated);
 	argv[argc++] = "fio";
 	argv[argc++] = name;
 	argv[argc++] = file;
@@ -121,4 +138,38 @@ int case_fio(void)
 		fail("fio reported no reads", EIO);
 	report("ns_per_op", 1e9 / iops);
 	return 0;
+}
+
+/* "ns_per_op N" from a command's output, reported as this case's. */
+static int report_ns_per_op(char *const argv[], const char *what)
+{
+	char out[4096];
+	const char *line;
+	int ret = run_capture(argv, out, sizeof(out));
+
+	line = ret ? NULL : strstr(out, "ns_per_op ");
+	if (!line)
+		fail(what, ret ? -ret : EIO);
+	report("ns_per_op", strtod(line + strlen("ns_per_op "), NULL));
+	return 0;
+}
+
+int case_raw(void)
+{
+	const char *workers = getenv("ANYRING_BENCH_DIR");
+	char prog[4096], ms[32], *argv[16];
+	bool emulated = user_variant();
+	int argc = blocked_prefix(argv, emulated, emulated);
+
+	snprintf(prog, sizeof(prog), "%s/../tests/raw-uring",
+		 workers ? workers : ".");
+	if (access(prog, X_OK))
+		fail("tests/raw-uring (a build tree's) not found", ENOENT);
+	snprintf(ms, sizeof(ms), "%ld", arg_long("ms", 100));
+	argv[argc++] = prog;
+	argv[argc++] = "nops";
+	argv[argc++] = (char *)arg_str("via", "syscall");
+	argv[argc++] = ms;
+	argv[argc] = NULL;
+	return report_ns_per_op(argv, "raw-uring nops");
 }
