@@ -33,6 +33,7 @@ static _Atomic int forced_choice = -1;        /* anyring_set_backend() */
 static enum anyring_backend env_choice;       /* ANYRING_BACKEND */
 static _Atomic int kernel_status = 1;         /* 1 = not probed yet */
 static pthread_mutex_t status_lock = PTHREAD_MUTEX_INITIALIZER;
+int kernel_io_uring_refusal;
 
 bool backend_debug_enabled(void)
 {
@@ -102,11 +103,43 @@ static void *probe_kernel_thread(void *arg)
 	return NULL;
 }
 
+int backend_emulated_refusal(void)
+{
+	const char *v = getenv(ANYRING_EMULATED_ENV);
+
+	if (!v || !*v)
+		return 0;
+	if (!strcmp(v, "ENOSYS"))
+		return -ENOSYS;
+	if (!strcmp(v, "EACCES"))
+		return -EACCES;
+	return -EPERM;
+}
+
+/*
+ * Under the emulation the kernel's answer is known, and asking would be
+ * trapped: the library's own calls then get that answer without asking.
+ */
+static void adopt_emulated_refusal(void)
+{
+	int refusal = backend_emulated_refusal();
+
+	if (!refusal)
+		return;
+	pthread_mutex_lock(&status_lock);
+	if (kernel_status == 1) {
+		kernel_status = refusal;
+		kernel_io_uring_refusal = refusal;
+	}
+	pthread_mutex_unlock(&status_lock);
+}
+
 ANYRING_EXPORT int anyring_kernel_status(void)
 {
 	pthread_t thread;
 	int status;
 
+	adopt_emulated_refusal();
 	pthread_mutex_lock(&status_lock);
 	if (kernel_status == 1) {
 		if (pthread_create(&thread, NULL, probe_kernel_thread, &status)) {
@@ -121,7 +154,6 @@ ANYRING_EXPORT int anyring_kernel_status(void)
 	return status;
 }
 
-int kernel_io_uring_refusal;
 
 /* Whether auto mode falls back for this io_uring_setup(2) error. */
 static int is_fallback_error(int err)
@@ -204,6 +236,7 @@ int backend_setup(unsigned entries, struct io_uring_params *p,
 	int fd;
 
 	*ops = NULL;
+	adopt_emulated_refusal();
 	if (req == ANYRING_BACKEND_USER) {
 		*ops = user_backend();
 		if (!*ops) {

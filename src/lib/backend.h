@@ -79,6 +79,13 @@ bool backend_fd_is_user_ring(int fd);
  * kernel refuses them with refusal (-EPERM, -ENOSYS, ...).
  */
 void backend_emulate(int refusal);
+/*
+ * What an emulating process (src/preload/) found the kernel refuses
+ * io_uring with, for its children and for a library beside it: 0 when
+ * nothing is emulated, else -EPERM, -ENOSYS or -EACCES.
+ */
+#define ANYRING_EMULATED_ENV "ANYRING_EMULATED"
+int backend_emulated_refusal(void);
 
 /*
  * Polling ring fds (interpose.c): the fd that stands in for fd when a

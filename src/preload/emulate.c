@@ -19,8 +19,6 @@
 #include "preload.h"
 #include "trap.h"
 
-/* How a process tells its children what the kernel refused with. */
-#define REFUSAL_ENV "ANYRING_EMULATED"
 
 static bool active;
 
@@ -66,18 +64,6 @@ static bool is_refusal(long err)
 	return err == -ENOSYS || err == -EPERM || err == -EACCES;
 }
 
-/* What an emulating parent recorded: its filter hides the kernel's own. */
-static int inherited_refusal(void)
-{
-	const char *v = getenv(REFUSAL_ENV);
-
-	if (v && !strcmp(v, "ENOSYS"))
-		return -ENOSYS;
-	if (v && !strcmp(v, "EACCES"))
-		return -EACCES;
-	return -EPERM;
-}
-
 /*
  * An io_uring_setup that cannot succeed (no parameters): a refusal says
  * io_uring is blocked, EFAULT that it is there. No ring is made.
@@ -86,8 +72,9 @@ static int kernel_refusal(void)
 {
 	long ret = kernel_syscall6(__NR_io_uring_setup, 0, 0, 0, 0, 0, 0);
 
+	/* An emulating parent's filter hides the kernel's own answer. */
 	if (trap_inherited())
-		return inherited_refusal();
+		return backend_emulated_refusal() ?: -EPERM;
 	return is_refusal(ret) ? (int)ret : 0;
 }
 
@@ -123,7 +110,8 @@ __attribute__((constructor)) static void emulation_init(void)
 	if (!trap_inherited()) {
 		ret = trap_install_filter();
 		filter = ret ? strerrorname_np(-ret) : "installed";
-		setenv(REFUSAL_ENV, strerrorname_np(-refusal), 1);
+		/* For children, and for a libanyring or liburing.so.2 beside us. */
+		setenv(ANYRING_EMULATED_ENV, strerrorname_np(-refusal), 1);
 	}
 	report(refusal, filter);
 }
