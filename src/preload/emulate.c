@@ -27,6 +27,24 @@ bool emulation_active(void)
 	return __atomic_load_n(&active, __ATOMIC_ACQUIRE);
 }
 
+/* Calls served, and how many of them came by the trap (ANYRING_DEBUG). */
+static unsigned long served, trapped;
+
+void emulation_count(bool by_trap)
+{
+	__atomic_add_fetch(&served, 1, __ATOMIC_RELAXED);
+	if (by_trap)
+		__atomic_add_fetch(&trapped, 1, __ATOMIC_RELAXED);
+}
+
+static void report_counts(void)
+{
+	fprintf(stderr, "anyring: emulated %lu io_uring system calls, %lu of "
+			"them trapped\n",
+		__atomic_load_n(&served, __ATOMIC_RELAXED),
+		__atomic_load_n(&trapped, __ATOMIC_RELAXED));
+}
+
 long emulate_syscall(long nr, long a, long b, long c, long d, long e, long f)
 {
 	switch (nr) {
@@ -80,11 +98,13 @@ static int kernel_refusal(void)
 
 static void report(int refusal, const char *filter)
 {
-	if (backend_debug_enabled())
-		fprintf(stderr,
-			"anyring: emulating io_uring's system calls "
-			"(io_uring_setup: %s; seccomp filter %s)\n",
-			strerrorname_np(-refusal), filter);
+	if (!backend_debug_enabled())
+		return;
+	fprintf(stderr,
+		"anyring: emulating io_uring's system calls "
+		"(io_uring_setup: %s; seccomp filter %s)\n",
+		strerrorname_np(-refusal), filter);
+	atexit(report_counts);
 }
 
 __attribute__((constructor)) static void emulation_init(void)

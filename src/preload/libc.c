@@ -53,9 +53,11 @@ ANYRING_EXPORT long syscall(long nr, ...)
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
-	if (emulated_nr(nr) && emulation_active())
+	if (emulated_nr(nr) && emulation_active()) {
+		emulation_count(false);
 		return errno_result(emulate_syscall(nr, a[0], a[1], a[2], a[3],
 						    a[4], a[5]));
+	}
 	return REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 

@@ -19,6 +19,9 @@ bool emulation_active(void);
 long emulate_syscall(long nr, long a, long b, long c, long d, long e,
 		     long f);
 
+/* A call served, through syscall() or by the trap (for ANYRING_DEBUG). */
+void emulation_count(bool by_trap);
+
 /* Whether nr is one of the calls emulate_syscall serves. */
 static inline bool emulated_nr(long nr)
 {

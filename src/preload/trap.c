@@ -106,6 +106,7 @@ static void sigsys_handler(int sig, siginfo_t *si, void *ctx)
 	    !emulated_nr(si->si_syscall)) {
 		chain(sig, si, ctx);
 	} else if (emulation_active()) {
+		emulation_count(true);
 		reg[REG_RAX] = emulate_syscall(si->si_syscall, reg[REG_RDI],
 					       reg[REG_RSI], reg[REG_RDX],
 					       reg[REG_R10], reg[REG_R8],
