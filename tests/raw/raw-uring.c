@@ -6,7 +6,7 @@
  * read back); tests/raw/compare.sh runs it on the kernel and through the
  * emulation and compares the transcripts line by line.
  *
- *   raw-uring syscall|asm
+ *   raw-uring [syscall|asm]
  *   raw-uring nops syscall|asm [MS]       (for anyring bench)
  *
  * "syscall" makes the calls through the C library's syscall(), "asm" with
@@ -476,12 +476,13 @@ int main(int argc, char **argv)
 		use_asm = !strcmp(argv[2], "asm");
 		return nop_loop(argc > 3 ? atol(argv[3]) : 100);
 	}
-	if (argc != 2 || (strcmp(argv[1], "syscall") && strcmp(argv[1], "asm"))) {
-		fprintf(stderr, "usage: raw-uring syscall|asm\n"
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "syscall") &&
+			 strcmp(argv[1], "asm"))) {
+		fprintf(stderr, "usage: raw-uring [syscall|asm]\n"
 				"       raw-uring nops syscall|asm [MS]\n");
 		return 2;
 	}
-	use_asm = !strcmp(argv[1], "asm");
+	use_asm = argc == 2 && !strcmp(argv[1], "asm");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setup_errors();
 	for (int s = MAP_SINGLE; s <= MAP_NONE; s++)
