@@ -371,13 +371,36 @@ bool backend_user_rings_exist(void)
 	return atomic_load_explicit(&fd_map_used, memory_order_relaxed) != 0;
 }
 
+/*
+ * A child forked while another thread held one of these locks would find
+ * it held forever: fork waits until both are free, and the child unlocks.
+ */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&status_lock);
+	pthread_mutex_lock(&fd_map_lock);
+}
+
+static void fork_done(void)
+{
+	pthread_mutex_unlock(&fd_map_lock);
+	pthread_mutex_unlock(&status_lock);
+}
+
+static void fork_watch(void)
+{
+	pthread_atfork(fork_prepare, fork_done, fork_done);
+}
+
 int backend_fd_attach(int fd, const struct anyring_ops *ops)
 {
+	static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 	const struct anyring_ops **grown;
 	size_t len;
 
 	if (fd < 0)
 		return -EBADF;
+	pthread_once(&fork_once, fork_watch);
 	pthread_mutex_lock(&fd_map_lock);
 	if ((size_t)fd >= fd_map_len) {
 		len = fd_map_len ? fd_map_len : 64;
