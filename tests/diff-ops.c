@@ -827,6 +827,132 @@ static void async_bursts(struct diff_ctx *c)
 	async_open_blocked(c);
 }
 
+/* Bytes of the partly cached file: page-sized runs that differ. */
+static char part_byte(size_t i)
+{
+	return (char)('A' + (i * 7 + i / 4096) % 53);
+}
+
+/*
+ * Evict the file from the page cache, then cache its first page again by
+ * writing it: a read from offset 0 finds that page and not the next, so
+ * a non-blocking read stops after it.
+ */
+static void cache_first_page(int fd)
+{
+	char page[4096];
+
+	for (size_t i = 0; i < sizeof(page); i++)
+		page[i] = part_byte(i);
+	REQUIRE_EQ(fsync(fd), 0);
+	REQUIRE_EQ(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	REQUIRE_EQ(pwrite(fd, page, sizeof(page), 0), sizeof(page));
+}
+
+/* Log whether the buffer holds the file's first len bytes. */
+static void part_check(struct diff_ctx *c, const char *buf, size_t len,
+		       int line)
+{
+	size_t i = 0;
+
+	while (i < len && buf[i] == part_byte(i))
+		i++;
+	diff_ret(c, (long long)i, line);
+}
+
+/* Read the partly cached file from 0 in one SQE, flags and all. */
+static void part_read(struct diff_ctx *c, int fd, __u64 ud, unsigned len,
+		      unsigned sqe_flags)
+{
+	struct io_uring_sqe *s;
+
+	cache_first_page(fd);
+	memset(c->buf, 0, sizeof(c->buf));
+	s = diff_sqe(c, ud);
+	io_uring_prep_read(s, fd, c->buf, len, 0);
+	s->flags = (__u8)sqe_flags;
+	if (sqe_flags & IOSQE_IO_LINK)
+		diff_sqe(c, ud + 1);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, sqe_flags & IOSQE_IO_LINK ? 2 : 1);
+	part_check(c, c->buf, len, __LINE__);
+}
+
+/*
+ * A buffered read of a regular file whose first page alone is cached:
+ * the kernel reads on past it until done or end of file, whatever the
+ * buffers (iovecs split mid-page, registered, provided), the offset (the
+ * file position too) or the path (a worker); only RWF_NOWAIT stops short.
+ */
+static void partly_cached_reads(struct diff_ctx *c)
+{
+	struct iovec iov[2] = {{c->buf, 3000}, {c->buf + 3000, 5192}};
+	struct iovec reg = {c->buf, sizeof(c->buf)};
+	char content[5 * 4096], *bufs = malloc(8192);
+	struct io_uring_sqe *s;
+	int fd = t_temp_file(0, 0);
+
+	for (size_t i = 0; i < sizeof(content); i++)
+		content[i] = part_byte(i);
+	REQUIRE_EQ(write(fd, content, sizeof(content)), sizeof(content));
+	part_read(c, fd, 1, 8192, IOSQE_IO_LINK);
+	part_read(c, fd, 3, 8192, IOSQE_ASYNC);
+	/* Two iovecs, the page boundary inside the second. */
+	cache_first_page(fd);
+	memset(c->buf, 0, sizeof(c->buf));
+	s = diff_sqe(c, 4);
+	io_uring_prep_readv(s, fd, iov, 2, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	part_check(c, c->buf, 8192, __LINE__);
+	/* A registered buffer. */
+	diff_ret(c, io_uring_register_buffers(&c->ring, &reg, 1), __LINE__);
+	cache_first_page(fd);
+	memset(c->buf, 0, sizeof(c->buf));
+	s = diff_sqe(c, 5);
+	io_uring_prep_read_fixed(s, fd, c->buf, 8192, 0, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	part_check(c, c->buf, 8192, __LINE__);
+	diff_ret(c, io_uring_unregister_buffers(&c->ring), __LINE__);
+	/* The file position, which ends after all of it. */
+	cache_first_page(fd);
+	REQUIRE_EQ(lseek(fd, 0, SEEK_SET), 0);
+	memset(c->buf, 0, sizeof(c->buf));
+	s = diff_sqe(c, 6);
+	io_uring_prep_read(s, fd, c->buf, 8192, -1);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	part_check(c, c->buf, 8192, __LINE__);
+	diff_ret(c, lseek(fd, 0, SEEK_CUR), __LINE__);
+	/* A provided buffer, which the whole read fills. */
+	REQUIRE_EQ(bufs != NULL, 1);
+	memset(bufs, 0, 8192);
+	s = diff_sqe(c, 7);
+	io_uring_prep_provide_buffers(s, bufs, 8192, 1, 9, 3);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	cache_first_page(fd);
+	s = diff_sqe(c, 8);
+	io_uring_prep_read(s, fd, NULL, 8192, 0);
+	select_group(s, 9);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	part_check(c, bufs, 8192, __LINE__);
+	/* RWF_NOWAIT: the cached page only. */
+	cache_first_page(fd);
+	s = diff_sqe(c, 9);
+	io_uring_prep_read(s, fd, c->buf, 8192, 0);
+	s->rw_flags = RWF_NOWAIT;
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+	/* The end of file inside the uncached page. */
+	REQUIRE_EQ(ftruncate(fd, 6000), 0);
+	part_read(c, fd, 10, 8192, 0);
+	free(bufs);
+	close(fd);
+}
+
 static const struct diff_scenario scenarios[] = {
 	{"multishot accept and recv", 0, 0, multishot, 0},
 	{"reads and writes", 0, 0, reads_writes, 0},
@@ -841,6 +967,7 @@ static const struct diff_scenario scenarios[] = {
 	{"buffer rings", 0, 0, buffer_rings, 0},
 	{"multishot read and recvmsg with buffers", 0, 0, multishot_buffers, 0},
 	{"reads and writes with SQPOLL", IORING_SETUP_SQPOLL, 0, reads_writes, 0},
+	{"partly cached file reads", 0, 0, partly_cached_reads, 0},
 };
 
 int main(int argc, char **argv)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -243,11 +244,136 @@ static ssize_t do_rw(struct uring_req *req, struct iovec *iov, int nr,
 	return ret;
 }
 
+/*
+ * Whether a partial transfer goes on until done, end of file or an error:
+ * io_uring's rule for regular files and block devices, unless the SQE
+ * itself asked for RWF_NOWAIT.
+ */
+static bool completes_io(const struct uring_req *req)
+{
+	struct stat st;
+
+	if (req->op_flags & RWF_NOWAIT)
+		return false;
+	return !fstat(req->fd, &st) &&
+	       (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
+}
+
+static size_t iov_total(const struct iovec *iov, int nr)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < nr; i++)
+		n += iov[i].iov_len;
+	return n;
+}
+
+/* Step the array past n bytes; returns its first entry left. */
+static struct iovec *iov_advance(struct iovec *iov, int *nr, size_t n)
+{
+	while (*nr && n >= iov->iov_len) {
+		n -= iov->iov_len;
+		iov++;
+		(*nr)--;
+	}
+	if (*nr) {
+		iov->iov_base = (char *)iov->iov_base + n;
+		iov->iov_len -= n;
+	}
+	return iov;
+}
+
+/*
+ * A single buffer is rebuilt at every issue: skip what an earlier attempt
+ * of this request already moved (an owned iovec array was stepped then).
+ */
+static void rw_skip_done(struct uring_req *req, struct iovec *one,
+			 struct iovec **iov, int *nr)
+{
+	if (*iov == one && req->done_io)
+		*iov = iov_advance(one, nr, req->done_io);
+}
+
+/*
+ * Record n bytes moved by a partial transfer, so that the rest, now or
+ * in a worker, starts after them: the owned iovec array is stepped in
+ * place, an explicit offset moves on (the file position did by itself).
+ */
+static void rw_consume(struct uring_req *req, struct iovec **iov, int *nr,
+		       off_t *off, size_t n)
+{
+	bool owned = req->iov && *iov == req->iov;
+
+	req->done_io += (__u32)n;
+	if (*off != -1)
+		*off += (off_t)n;
+	*iov = iov_advance(*iov, nr, n);
+	if (owned) {
+		memmove(req->iov, *iov, (size_t)*nr * sizeof(**iov));
+		req->nr_iov = (unsigned)*nr;
+		*iov = req->iov;
+	}
+}
+
+/*
+ * The non-blocking attempt, repeated while a regular file gives part of
+ * the request (some pages cached, the next not): -EAGAIN then means the
+ * rest must block, as the kernel's retry of a short buffered read does.
+ * The rest of a write goes to a worker, as in the kernel: there a file
+ * size limit's SIGXFSZ stays pending on a thread that blocks it.
+ */
+static ssize_t rw_nowait(struct uring_req *req, struct iovec **iov, int *nr,
+			 off_t *off, unsigned issue_flags)
+{
+	int flags = (int)req->op_flags | RWF_NOWAIT;
+	size_t left = iov_total(*iov, *nr);
+	ssize_t n = do_rw(req, *iov, *nr, *off, flags);
+
+	while (n > 0 && (size_t)n < left && completes_io(req)) {
+		rw_consume(req, iov, nr, off, (size_t)n);
+		left -= (size_t)n;
+		if (!is_read(req) && (issue_flags & ISSUE_NONBLOCK))
+			return -EAGAIN;
+		n = do_rw(req, *iov, *nr, *off, flags);
+	}
+	return n;
+}
+
+/* The result, counting what earlier attempts moved: an error after is not. */
+static ssize_t rw_result(const struct uring_req *req, ssize_t n)
+{
+	if (!req->done_io)
+		return n;
+	return n < 0 ? (ssize_t)req->done_io : (ssize_t)req->done_io + n;
+}
+
+/* Would block: wait for readiness, go to a worker, or block here. */
+static enum issue_result rw_wait(struct uring_req *req, unsigned flags,
+				 bool poll)
+{
+	if (poll) {
+		kbuf_drop(req);
+		req->poll_mask = is_read(req) ? POLLIN : POLLOUT;
+		return ISSUE_POLL;
+	}
+	if (flags & ISSUE_NONBLOCK) {
+		/* Data already in a provided buffer keeps it for the rest. */
+		if (!req->done_io)
+			kbuf_drop(req);
+		return ISSUE_PUNT;
+	}
+	kbuf_commit_early(req);
+	iowq_worker_may_block();
+	return ISSUE_DONE;
+}
+
 enum issue_result uring_rw_issue(struct uring_req *req, unsigned flags)
 {
 	int user_flags = (int)req->op_flags, nr, ret;
 	off_t off = req->off == (__u64)-1 ? -1 : (off_t)req->off;
 	struct iovec one, *iov;
+	enum issue_result wait;
+	size_t want;
 	ssize_t n;
 
 	if ((user_flags & ~RWF_VALID) ||
@@ -263,30 +389,19 @@ enum issue_result uring_rw_issue(struct uring_req *req, unsigned flags)
 		req->res = ret;
 		return ISSUE_DONE;
 	}
-	n = do_rw(req, iov, nr, off, user_flags | RWF_NOWAIT);
-	if (n == -EAGAIN && !(user_flags & RWF_NOWAIT)) {
-		if (pollable(req->fd)) {
-			kbuf_drop(req);
-			req->poll_mask = is_read(req) ? POLLIN : POLLOUT;
-			return ISSUE_POLL;
-		}
-		if (flags & ISSUE_NONBLOCK) {
-			kbuf_drop(req);
-			return ISSUE_PUNT;
-		}
-		kbuf_commit_early(req);
-		iowq_worker_may_block();
-		n = do_rw(req, iov, nr, off, user_flags);
-	} else if (n == -EOPNOTSUPP && !(user_flags & RWF_NOWAIT)) {
-		/* The file cannot do non-blocking I/O: a worker blocks. */
-		if (flags & ISSUE_NONBLOCK) {
-			kbuf_drop(req);
-			return ISSUE_PUNT;
-		}
-		kbuf_commit_early(req);
-		iowq_worker_may_block();
+	rw_skip_done(req, &one, &iov, &nr);
+	if (off != -1)
+		off += (off_t)req->done_io;
+	want = req->done_io + iov_total(iov, nr);
+	n = rw_nowait(req, &iov, &nr, &off, flags);
+	/* Would block, or the file cannot do non-blocking I/O at all. */
+	if ((n == -EAGAIN || n == -EOPNOTSUPP) && !(user_flags & RWF_NOWAIT)) {
+		wait = rw_wait(req, flags, n == -EAGAIN && pollable(req->fd));
+		if (wait != ISSUE_DONE)
+			return wait;
 		n = do_rw(req, iov, nr, off, user_flags);
 	}
+	n = rw_result(req, n);
 	req->res = (__s32)n;
 	/* A committed ring buffer goes back to the application even on error. */
 	if (req->has_kbuf &&
@@ -295,14 +410,8 @@ enum issue_result uring_rw_issue(struct uring_req *req, unsigned flags)
 	else
 		kbuf_drop(req);
 	/* A short transfer breaks a link, as in the kernel. */
-	if (n >= 0 && !(req->flags & IOSQE_BUFFER_SELECT)) {
-		size_t want = 0;
-
-		for (int i = 0; i < nr; i++)
-			want += iov[i].iov_len;
-		if ((size_t)n != want)
-			req->failed = true;
-	}
+	if (n >= 0 && !(req->flags & IOSQE_BUFFER_SELECT) && (size_t)n != want)
+		req->failed = true;
 	return ISSUE_DONE;
 }
 
