@@ -182,7 +182,7 @@ static int sync_cancel_run(struct uring_ctx *ctx, struct cancel_match *cm,
 	int ret;
 
 	for (;;) {
-		unsigned seen = atomic_load_explicit(&ctx->cq_events,
+		unsigned seen = atomic_load_explicit(&ctx->shared->cq_events,
 						     memory_order_acquire);
 
 		ret = uring_cancel(ctx, cm, &cancelled);

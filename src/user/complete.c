@@ -38,11 +38,14 @@ static void set_sq_flag(struct uring_ctx *ctx, unsigned flag, bool on)
 
 static void wake_waiters(struct uring_ctx *ctx)
 {
+	struct uring_shared *sh = ctx->shared;
+
 	/* Sequentially consistent, against a sleeper's count-then-check. */
-	atomic_fetch_add(&ctx->cq_events, 1);
-	if (atomic_load(&ctx->cq_waiters))
-		kernel_syscall6(__NR_futex, (long)&ctx->cq_events,
-				FUTEX_WAKE_PRIVATE, 0x7fffffff, 0, 0, 0);
+	atomic_fetch_add(&sh->cq_events, 1);
+	/* Not private: the sleeper may be a forked child sharing the ring. */
+	if (atomic_load(&sh->cq_waiters))
+		kernel_syscall6(__NR_futex, (long)&sh->cq_events, FUTEX_WAKE,
+				0x7fffffff, 0, 0, 0);
 	if (atomic_load(&ctx->cq_poll_waiters) && ctx->poll)
 		poll_engine_wake_waiter(ctx->poll);
 }

@@ -56,13 +56,38 @@ enum {
  * fails to take its reference, and finds nothing.
  */
 #define CTX_LIVE (1U << 31)
+/*
+ * Where the memfd holds struct uring_shared: an offset no kernel ring's
+ * mmap offset names, so the application never maps it by mistake.
+ */
+#define URING_OFF_SHARED 0x18000000LL
 #define FD_CHUNK 1024U
 #define FD_CHUNKS 1024U /* fds beyond FD_CHUNK * FD_CHUNKS: list only */
 
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t table_fork_once = PTHREAD_ONCE_INIT;
 static struct uring_ctx *table;
 static struct uring_ctx *pool; /* torn-down rings' memory, for reuse */
 static _Atomic(struct uring_ctx *) *fd_chunks[FD_CHUNKS];
+
+/*
+ * Held across fork(): a child's copy of a lock another thread held then
+ * would stay held, and the child's setup or exit of a ring would hang.
+ */
+static void table_lock_take(void)
+{
+	pthread_mutex_lock(&table_lock);
+}
+
+static void table_lock_drop(void)
+{
+	pthread_mutex_unlock(&table_lock);
+}
+
+static void table_fork_watch(void)
+{
+	pthread_atfork(table_lock_take, table_lock_drop, table_lock_drop);
+}
 
 static _Atomic(struct uring_ctx *) *fd_slot(unsigned fd)
 {
@@ -195,6 +220,14 @@ int uring_ring_memory_map(struct uring_ctx *ctx, struct io_uring_params *p,
 	return (int)array_off;
 }
 
+/* The futex words, mapped from the memfd whatever holds the rings. */
+static int shared_map(struct uring_ctx *ctx)
+{
+	ctx->shared = uring_memfd_map(ctx, URING_OFF_SHARED,
+				      (size_t)sysconf(_SC_PAGESIZE));
+	return ctx->shared ? 0 : -ENOMEM;
+}
+
 void uring_ring_fields_init(struct uring_ctx *ctx, size_t array_off)
 {
 	char *r = ctx->rings;
@@ -271,6 +304,8 @@ static void ctx_free(struct uring_ctx *ctx)
 		if (ctx->sqes)
 			kernel_munmap(ctx->sqes, ctx->sqes_len);
 	}
+	if (ctx->shared)
+		kernel_munmap(ctx->shared, (size_t)sysconf(_SC_PAGESIZE));
 	pthread_mutex_destroy(&ctx->uring_lock);
 	pthread_mutex_destroy(&ctx->completion_lock);
 	pthread_mutex_destroy(&ctx->inflight_lock);
@@ -336,6 +371,7 @@ static struct uring_ctx *ctx_alloc(unsigned flags, const struct ring_sizes *sz)
 	ctx->ready_fd = -1;
 	ctx->clock = CLOCK_MONOTONIC;
 	ctx->napi_mode = IO_URING_NAPI_TRACKING_INACTIVE;
+	ctx->fork_gen = uring_fork_gen();
 	if ((flags & IORING_SETUP_SINGLE_ISSUER) && !ctx->disabled)
 		ctx->submitter = uring_task_id();
 	return ctx;
@@ -521,6 +557,7 @@ static int setup_ring(unsigned entries, struct io_uring_params *p)
 	ret = check_params(entries, p, &sz);
 	if (ret)
 		return ret;
+	pthread_once(&table_fork_once, table_fork_watch);
 	report_stats_at_exit();
 	ctx = ctx_alloc(p->flags, &sz);
 	if (!ctx)
@@ -540,6 +577,9 @@ static int setup_ring(unsigned entries, struct io_uring_params *p)
 		ret = array_off;
 		goto fail;
 	}
+	ret = shared_map(ctx);
+	if (ret)
+		goto fail;
 	uring_ring_fields_init(ctx, (size_t)array_off);
 	/* Like the kernel, charge the ring's own memory to RLIMIT_MEMLOCK. */
 	if (!ctx->app_memory) {
@@ -599,6 +639,21 @@ static int user_setup(unsigned entries, struct io_uring_params *user_p)
 	return ret;
 }
 
+/*
+ * A forked child's exit of a ring it inherited: the requests, threads and
+ * epoll set are the parent's, as are references its threads held at the
+ * fork, so only this process's view goes, as the kernel drops one
+ * reference. The copies stay until exit or exec (all close-on-exec).
+ */
+static void inherited_exit(struct uring_ctx *ctx)
+{
+	uring_tctx_forget(ctx);
+	table_remove(ctx);
+	if (ctx->fd >= 0)
+		backend_fd_detach(ctx->fd);
+	uring_ctx_put(ctx);
+}
+
 /* Cancel what is queued, let running work finish, then free the ring. */
 static void user_exit(unsigned fd, int registered)
 {
@@ -606,6 +661,10 @@ static void user_exit(unsigned fd, int registered)
 
 	if (!ctx)
 		return;
+	if (uring_ctx_inherited(ctx)) {
+		inherited_exit(ctx);
+		return;
+	}
 	uring_tctx_forget(ctx);
 	pthread_mutex_lock(&ctx->uring_lock);
 	ctx->dying = true;

@@ -398,6 +398,12 @@ static bool waiter_take_turn(struct poll_engine *pe)
 	 */
 	if (backend_kernel_ring_made())
 		return false;
+	/*
+	 * In a forked child the engine's thread and epoll set are the
+	 * parent's, and the copy of its state may say it polls forever.
+	 */
+	if (uring_ctx_inherited(pe->ctx))
+		return false;
 	pthread_mutex_lock(&pe->lock);
 	if (pe->waiter_polling || pe->stop || (!pe->polls.nr && !pe->timers)) {
 		pthread_mutex_unlock(&pe->lock);
@@ -438,7 +444,7 @@ int poll_engine_wait(struct poll_engine *pe, unsigned seen,
 	/* Due timers post here, before the check too. */
 	timeout = poll_timeout(pe, deadline, &rel);
 	/* Like the kernel's wait, a signal ends it, restartable or not. */
-	if (atomic_load(&ctx->cq_events) == seen &&
+	if (atomic_load(&ctx->shared->cq_events) == seen &&
 	    poll_once(pe, timeout) == -EINTR)
 		ret = -EINTR;
 	atomic_fetch_sub(&ctx->cq_poll_waiters, 1);

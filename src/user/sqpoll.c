@@ -50,12 +50,14 @@ static int submit_pending(struct uring_ctx *ctx)
 /* Publish NEED_WAKEUP, look once more, then sleep until woken. */
 static void sleep_until_woken(struct uring_ctx *ctx)
 {
-	unsigned seen = atomic_load(&ctx->sq_wakeups);
+	atomic_uint *word = &ctx->shared->sq_wakeups;
+	unsigned seen = atomic_load(word);
 
 	__atomic_fetch_or(ctx->sq_flags, IORING_SQ_NEED_WAKEUP, __ATOMIC_SEQ_CST);
+	/* Not private: a forked child sharing the ring may wake us. */
 	if (!sq_has_work(ctx) && !atomic_load(&ctx->sq_thread_stop))
-		kernel_syscall6(__NR_futex, (long)&ctx->sq_wakeups,
-				FUTEX_WAIT_PRIVATE, seen, 0, 0, 0);
+		kernel_syscall6(__NR_futex, (long)word, FUTEX_WAIT, seen, 0, 0,
+				0);
 	__atomic_fetch_and(ctx->sq_flags, ~IORING_SQ_NEED_WAKEUP,
 			   __ATOMIC_SEQ_CST);
 }
@@ -85,9 +87,10 @@ static void *sq_thread_main(void *arg)
 
 void uring_sqpoll_wake(struct uring_ctx *ctx)
 {
-	atomic_fetch_add(&ctx->sq_wakeups, 1);
-	kernel_syscall6(__NR_futex, (long)&ctx->sq_wakeups, FUTEX_WAKE_PRIVATE,
-			1, 0, 0, 0);
+	atomic_uint *word = &ctx->shared->sq_wakeups;
+
+	atomic_fetch_add(word, 1);
+	kernel_syscall6(__NR_futex, (long)word, FUTEX_WAKE, 1, 0, 0, 0);
 }
 
 /* Whether cpu is online, from the list the kernel publishes ("0-3,6"). */

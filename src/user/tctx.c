@@ -30,26 +30,43 @@ static __thread bool has_tctx;
 
 /* This thread's id, 0 until asked: gettid() is a system call each time. */
 static __thread pid_t task_id;
-static pthread_once_t task_id_once = PTHREAD_ONCE_INIT;
+static pthread_once_t fork_watch_once = PTHREAD_ONCE_INIT;
+/* Forks down to this process: a child counts one more than its parent. */
+static unsigned fork_gen;
 
-/* A forked child is a new task: its one thread must not keep our id. */
-static void task_id_forget(void)
+/*
+ * A forked child is a new task: its one thread must not keep our id, and
+ * the rings it inherits are copies whose threads stayed in the parent.
+ */
+static void child_forked(void)
 {
 	task_id = 0;
+	fork_gen++;
 }
 
-static void task_id_init(void)
+static void fork_watch_init(void)
 {
-	pthread_atfork(NULL, NULL, task_id_forget);
+	pthread_atfork(NULL, NULL, child_forked);
 }
 
 pid_t uring_task_id(void)
 {
 	if (!task_id) {
-		pthread_once(&task_id_once, task_id_init);
+		pthread_once(&fork_watch_once, fork_watch_init);
 		task_id = gettid();
 	}
 	return task_id;
+}
+
+unsigned uring_fork_gen(void)
+{
+	pthread_once(&fork_watch_once, fork_watch_init);
+	return fork_gen;
+}
+
+bool uring_ctx_inherited(const struct uring_ctx *ctx)
+{
+	return ctx->fork_gen != fork_gen;
 }
 
 void uring_tctx_touch(void)

@@ -186,6 +186,18 @@ struct file_table {
 	unsigned alloc_start, alloc_end, alloc_hint;
 };
 
+/*
+ * Futex words in a page of the ring's memfd, so every process mapping the
+ * ring shares them: a forked child sleeps on the words the parent's
+ * threads bump and wake (waited on and woken as shared futexes), as the
+ * kernel's waiters all sleep on the one ring.
+ */
+struct uring_shared {
+	_Alignas(64) atomic_uint cq_events; /* bumped per post */
+	atomic_uint cq_waiters;             /* sleepers on it, any process */
+	_Alignas(64) atomic_uint sq_wakeups; /* SQPOLL thread's wake-ups */
+};
+
 struct uring_ctx {
 	/*
 	 * Lookups in progress, plus one for the fd, plus CTX_LIVE while the
@@ -213,6 +225,9 @@ struct uring_ctx {
 	unsigned *sq_head, *sq_tail, *sq_flags, *sq_dropped, *sq_array;
 	unsigned *cq_head, *cq_tail, *cq_flags, *cq_overflow;
 	struct io_uring_cqe *cqes;
+	struct uring_shared *shared; /* a page of the memfd, never moved */
+	/* uring_fork_gen() at setup: another value means a forked child's. */
+	unsigned fork_gen;
 	atomic_bool dying;   /* read on every issue, written once */
 
 	/*
@@ -228,9 +243,8 @@ struct uring_ctx {
 
 	_Alignas(64) pthread_mutex_t completion_lock;
 	struct cqe_overflow *overflow_head, *overflow_tail;
-	_Alignas(64) atomic_uint cq_events; /* futex word: bumped per post */
-	atomic_uint cq_waiters;
-	atomic_uint cq_poll_waiters; /* waiters polling in the engine's place */
+	/* Waiters polling in the engine's place (this process's engine). */
+	_Alignas(64) atomic_uint cq_poll_waiters;
 	unsigned cq_posted;     /* CQEs posted, for counted timeouts */
 	/*
 	 * Threads between posting CQEs and letting go of those requests'
@@ -314,7 +328,6 @@ struct uring_ctx {
 	pthread_t sq_thread;
 	bool sq_thread_running;
 	atomic_bool sq_thread_stop;
-	atomic_uint sq_wakeups;
 	unsigned sq_thread_idle_ms;
 
 	struct uring_ctx *table_next;
@@ -373,6 +386,13 @@ void uring_sqpoll_wake(struct uring_ctx *ctx);
 /* tctx.c: this thread's registered ring fds */
 /* The calling task (thread) as the kernel tells them apart: its tid. */
 pid_t uring_task_id(void);
+/* For ctx->fork_gen; watches for forks from the first call on. */
+unsigned uring_fork_gen(void);
+/*
+ * A ring this process got from its parent by fork(): the ring's memory is
+ * shared, but its engine threads (poll, workers, SQPOLL) are the parent's.
+ */
+bool uring_ctx_inherited(const struct uring_ctx *ctx);
 void uring_tctx_touch(void);
 struct uring_ctx *uring_tctx_lookup(unsigned index);
 int uring_tctx_lookup_error(unsigned index);

@@ -181,8 +181,8 @@ static bool cq_moved(const void *arg)
 {
 	const struct cq_watch *w = arg;
 
-	return atomic_load_explicit(&w->ctx->cq_events, memory_order_acquire) !=
-	       w->seen;
+	return atomic_load_explicit(&w->ctx->shared->cq_events,
+				    memory_order_acquire) != w->seen;
 }
 
 /* Sleep on the futex word; 0 when woken, -ETIME or -EINTR. */
@@ -191,10 +191,13 @@ static long cq_sleep(struct uring_ctx *ctx, unsigned seen,
 {
 	long ret;
 
-	/* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time. */
-	ret = kernel_syscall6(__NR_futex, (long)&ctx->cq_events,
-			      FUTEX_WAIT_BITSET_PRIVATE, seen, (long)deadline,
-			      0, FUTEX_BITSET_MATCH_ANY);
+	/*
+	 * FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time; not
+	 * private: a poster may be another process sharing the ring.
+	 */
+	ret = kernel_syscall6(__NR_futex, (long)&ctx->shared->cq_events,
+			      FUTEX_WAIT_BITSET, seen, (long)deadline, 0,
+			      FUTEX_BITSET_MATCH_ANY);
 	if (ret == -ETIMEDOUT)
 		return -ETIME;
 	if (ret == -EINTR)
@@ -219,9 +222,9 @@ int uring_cq_wait_event(struct uring_ctx *ctx, unsigned seen,
 	ret = ctx->poll ? poll_engine_wait(ctx->poll, seen, deadline) : 1;
 	if (ret <= 0)
 		return (int)ret;
-	atomic_fetch_add(&ctx->cq_waiters, 1);
+	atomic_fetch_add(&ctx->shared->cq_waiters, 1);
 	ret = cq_sleep(ctx, seen, deadline);
-	atomic_fetch_sub(&ctx->cq_waiters, 1);
+	atomic_fetch_sub(&ctx->shared->cq_waiters, 1);
 	return (int)ret;
 }
 
@@ -243,7 +246,7 @@ int uring_wait_cqes(struct uring_ctx *ctx, unsigned min_complete,
 	/* A timeout's CQE ends the wait, however few CQEs (as in 6.18). */
 	timeouts = __atomic_load_n(&ctx->cq_timeouts, __ATOMIC_ACQUIRE);
 	for (;;) {
-		unsigned seen = atomic_load_explicit(&ctx->cq_events,
+		unsigned seen = atomic_load_explicit(&ctx->shared->cq_events,
 						     memory_order_acquire);
 		unsigned want = min_complete;
 		const struct timespec *until = w.has_deadline ? &w.deadline : NULL;
