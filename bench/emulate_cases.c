@@ -3,7 +3,7 @@
  * Programs that make io_uring's system calls themselves, measured on the
  * kernel and through the emulation (`anyring run --emulate`):
  *
- *   fio engine=io_uring|psync|libaio qd=N file=2m|256m ms=N
+ *   fio engine=io_uring|psync|libaio qd=N file=2m|256m [sqpoll=1] ms=N
  *     fio reading a cached file at random, its IOPS from its JSON report;
  *     the fallback engines (psync, libaio) run under --block=eperm.
  *   raw via=syscall|asm ms=N
@@ -125,6 +125,8 @@ int case_fio(void)
 	argv[argc++] = "--time_based";
 	argv[argc++] = "--invalidate=0";
 	argv[argc++] = "--output-format=json";
+	if (arg_long("sqpoll", 0))
+		argv[argc++] = "--sqthread_poll=1";
 	argv[argc] = NULL;
 	out = malloc(FIO_OUTPUT_MAX);
 	if (!out)
