@@ -11,7 +11,6 @@
  * GLIBC_* nodes): binaries linked against liburing bind those versions,
  * and only a definition of the same version interposes for them.
  */
-#include <dlfcn.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -21,25 +20,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "next_symbol.h"
 #include "ring.h"
 
-/*
- * The next definition of name (the C library's), looked up once; where
- * there is none (a static program), sys_name makes the system call.
- */
-#define REAL(name)                                                             \
-	({                                                                     \
-		static __typeof__(name) *real_##name;                          \
-		__typeof__(name) *fn = __atomic_load_n(&real_##name,          \
-						       __ATOMIC_ACQUIRE);      \
-		if (!fn) {                                                     \
-			fn = (__typeof__(name) *)dlsym(RTLD_NEXT, #name);      \
-			if (!fn)                                               \
-				fn = sys_##name;                               \
-			__atomic_store_n(&real_##name, fn, __ATOMIC_RELEASE);  \
-		}                                                              \
-		fn;                                                            \
-	})
+/* The C library's name, or where there is none, sys_name's system call. */
+#define REAL(name) NEXT_SYMBOL(name, sys_##name)
 
 /* The kernel's sigset size, for the calls that take a signal mask. */
 #define KERNEL_SIGSET_SIZE 8

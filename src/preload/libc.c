@@ -6,28 +6,18 @@
  * SIGSYS disposition and mask, which the trap needs for itself. Each goes
  * straight to the C library's while nothing is emulated.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "next_symbol.h"
 #include "ring.h"
 #include "preload.h"
 #include "trap.h"
 
-/* The next definition of name (the C library's), looked up once. */
-#define REAL(name)                                                             \
-	({                                                                     \
-		static __typeof__(name) *real_##name;                          \
-		__typeof__(name) *fn = __atomic_load_n(&real_##name,          \
-						       __ATOMIC_ACQUIRE);      \
-		if (!fn) {                                                     \
-			fn = (__typeof__(name) *)dlsym(RTLD_NEXT, #name);      \
-			__atomic_store_n(&real_##name, fn, __ATOMIC_RELEASE);  \
-		}                                                              \
-		fn;                                                            \
-	})
+/* The C library's definition of name. */
+#define REAL(name) NEXT_SYMBOL(name, NULL)
 
 sigaction_fn trap_real_sigaction(void)
 {

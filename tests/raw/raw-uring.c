@@ -266,6 +266,21 @@ static int temp_file(void)
 	return fd;
 }
 
+/* I/O on fixed file 0 with registered buffer index (its user_data too). */
+static void queue_fixed(struct raw_ring *r, __u8 opcode, void *buf,
+			unsigned len, unsigned index)
+{
+	struct io_uring_sqe *sqe = sqe_next(r);
+
+	sqe->opcode = opcode;
+	sqe->flags = IOSQE_FIXED_FILE;
+	sqe->fd = 0;
+	sqe->addr = (unsigned long)buf;
+	sqe->len = len;
+	sqe->buf_index = (__u16)index;
+	sqe->user_data = index + 1;
+}
+
 /* Files and buffers registered with tags, used, replaced, unregistered. */
 static void resources(struct raw_ring *r)
 {
@@ -275,7 +290,6 @@ static void resources(struct raw_ring *r)
 	struct iovec iov[2] = {{bufs[0], 4096}, {bufs[1], 4096}};
 	struct io_uring_rsrc_register reg;
 	struct io_uring_rsrc_update2 up;
-	struct io_uring_sqe *sqe;
 	int empty = -1;
 
 	memset(&reg, 0, sizeof(reg));
@@ -292,23 +306,9 @@ static void resources(struct raw_ring *r)
 	    sys_register(r->fd, IORING_REGISTER_BUFFERS2, &reg, sizeof(reg)));
 
 	strcpy(bufs[0], "through a fixed file and a fixed buffer");
-	sqe = sqe_next(r);
-	sqe->opcode = IORING_OP_WRITE_FIXED;
-	sqe->flags = IOSQE_FIXED_FILE;
-	sqe->fd = 0;
-	sqe->addr = (unsigned long)bufs[0];
-	sqe->len = 40;
-	sqe->buf_index = 0;
-	sqe->user_data = 1;
+	queue_fixed(r, IORING_OP_WRITE_FIXED, bufs[0], 40, 0);
 	submit_wait(r, 1, 1, "write fixed");
-	sqe = sqe_next(r);
-	sqe->opcode = IORING_OP_READ_FIXED;
-	sqe->flags = IOSQE_FIXED_FILE;
-	sqe->fd = 0;
-	sqe->addr = (unsigned long)bufs[1];
-	sqe->len = 4096;
-	sqe->buf_index = 1;
-	sqe->user_data = 2;
+	queue_fixed(r, IORING_OP_READ_FIXED, bufs[1], 4096, 1);
 	submit_wait(r, 1, 1, "read fixed");
 	printf("read back: %.40s\n", bufs[1]);
 
