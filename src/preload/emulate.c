@@ -19,7 +19,6 @@
 #include "preload.h"
 #include "trap.h"
 
-
 static bool active;
 
 bool emulation_active(void)
