@@ -232,6 +232,28 @@ static void multishot_direct(struct diff_ctx *c)
 	backlog_close(&b);
 }
 
+/*
+ * Multishot direct accepts only into slots the ring picks: a fixed slot
+ * fails at prep, table or not, instead of waiting for a connection.
+ */
+static void multishot_direct_slot(struct diff_ctx *c)
+{
+	struct io_uring_sqe *s;
+	struct backlog b;
+
+	tcp_listen(&b);
+	s = diff_sqe(c, 1);
+	io_uring_prep_multishot_accept_direct(s, b.lfd, NULL, NULL, 0);
+	s->file_index = 1;
+	DIFF_CHECK(c);
+	diff_ret(c, io_uring_register_files_sparse(&c->ring, 4), __LINE__);
+	s = diff_sqe(c, 2);
+	io_uring_prep_multishot_accept_direct(s, b.lfd, NULL, NULL, 0);
+	s->file_index = 2;
+	DIFF_CHECK(c);
+	backlog_close(&b);
+}
+
 /* Multishot on a unix listener: never flagged. */
 static void multishot_unix(struct diff_ctx *c)
 {
@@ -260,6 +282,8 @@ static const struct diff_scenario scenarios[] = {
 	{"multishot accept, queued", 0, 0, multishot_queued, 0},
 	{"multishot accept, queued, deferred", DEFER, 0, multishot_queued, 0},
 	{"multishot accept direct", 0, 0, multishot_direct, 0},
+	{"multishot accept direct, fixed slot", 0, 0, multishot_direct_slot,
+	 0},
 	{"multishot accept, unix listener", 0, 0, multishot_unix, 0},
 };
 

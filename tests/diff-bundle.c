@@ -279,6 +279,134 @@ static void recv_multishot(struct diff_ctx *c)
 	close(fds[1]);
 }
 
+/* Provide n legacy buffers of BUF_SZ bytes (bids 0..n-1) in group BGID. */
+static void legacy_provide(struct diff_ctx *c, unsigned n, __u64 ud)
+{
+	io_uring_prep_provide_buffers(diff_sqe(c, ud), bufs.mem, BUF_SZ, (int)n,
+				      BGID, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+}
+
+/*
+ * A plain multishot RECV on datagrams runs out of buffers: its last CQE
+ * is -ENOBUFS with no buffer flag, whether data is still queued or not,
+ * and whether the buffers came from a ring or were provided.
+ */
+static void recv_multishot_enobufs(struct diff_ctx *c)
+{
+	struct io_uring_sqe *s;
+	int fds[2];
+
+	diff_inet_pair(SOCK_DGRAM, fds);
+	/* Three datagrams queued, two buffers. */
+	ring_setup(c, 2, BUF_SZ, 0);
+	fill(fds[0], 8);
+	fill(fds[0], 12);
+	fill(fds[0], 16);
+	s = diff_sqe(c, 1);
+	io_uring_prep_recv_multishot(s, fds[1], NULL, 0, 0);
+	s->flags |= IOSQE_BUFFER_SELECT;
+	s->buf_group = BGID;
+	DIFF_SUBMIT(c);
+	wait_final(c, __LINE__);
+	ring_free(c);
+	diff_ret(c, recv(fds[1], c->buf, sizeof(c->buf), MSG_DONTWAIT),
+		 __LINE__);
+	/* Provided buffers, data arriving after the request waits. */
+	legacy_provide(c, 3, 2);
+	s = diff_sqe(c, 3);
+	io_uring_prep_recv_multishot(s, fds[1], NULL, 0, 0);
+	s->flags |= IOSQE_BUFFER_SELECT;
+	s->buf_group = BGID;
+	DIFF_SUBMIT(c);
+	for (int i = 0; i < 3; i++) {
+		fill(fds[0], 4 * (size_t)(i + 1));
+		DIFF_WAIT(c, 1);
+	}
+	fill(fds[0], 20);
+	wait_final(c, __LINE__);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/* Log a multishot RECVMSG buffer's header: name, payload, flags. */
+static void recvmsg_out_log(struct diff_ctx *c, unsigned bid, int line)
+{
+	struct io_uring_recvmsg_out *o =
+		(struct io_uring_recvmsg_out *)(bufs.mem + bid * BUF_SZ);
+
+	diff_ret(c, o->namelen, line);
+	diff_ret(c, o->controllen, line);
+	diff_ret(c, o->payloadlen, line);
+	diff_ret(c, o->flags, line);
+}
+
+/*
+ * Multishot RECVMSG on datagrams with MSG_TRUNC: the header has the
+ * datagram's length, the result only what the buffer took, and running
+ * out of buffers ends it with -ENOBUFS and no buffer flag.
+ */
+static void recvmsg_multishot_trunc(struct diff_ctx *c)
+{
+	struct msghdr msg = {.msg_namelen = sizeof(struct sockaddr_in)};
+	struct io_uring_sqe *s;
+	int fds[2];
+
+	diff_inet_pair(SOCK_DGRAM, fds);
+	ring_setup(c, 2, BUF_SZ, 0);
+	fill(fds[0], 8);
+	fill(fds[0], 40);
+	fill(fds[0], 4);
+	s = diff_sqe(c, 1);
+	io_uring_prep_recvmsg_multishot(s, fds[1], &msg, MSG_TRUNC);
+	s->flags |= IOSQE_BUFFER_SELECT;
+	s->buf_group = BGID;
+	DIFF_SUBMIT(c);
+	wait_final(c, __LINE__);
+	recvmsg_out_log(c, 0, __LINE__);
+	recvmsg_out_log(c, 1, __LINE__);
+	ring_free(c);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+#define FILLER_NOPS 1024
+
+/*
+ * A cancel in the batch that woke a multishot receive wins over the
+ * wakeup: the receive ends with -ECANCELED and the data stays queued.
+ * The NOPs give the engine's thread time to see the wakeup first.
+ */
+static void recv_multishot_cancel_woken(struct diff_ctx *c)
+{
+	struct io_uring_sqe *s;
+	int fds[2];
+
+	diff_inet_pair(SOCK_DGRAM, fds);
+	ring_setup(c, NR_BUFS, BUF_SZ, 0);
+	s = diff_sqe(c, 1);
+	io_uring_prep_recv_multishot(s, fds[1], NULL, 0, 0);
+	s->flags |= IOSQE_BUFFER_SELECT;
+	s->buf_group = BGID;
+	DIFF_SUBMIT(c);
+	/* Long enough for the engine to be polling again (see poll.c). */
+	usleep(10000);
+	s = diff_sqe(c, 2);
+	io_uring_prep_send(s, fds[0], "datagram", 8, 0);
+	s->flags |= IOSQE_CQE_SKIP_SUCCESS;
+	for (int i = 0; i < FILLER_NOPS; i++)
+		diff_sqe(c, 3)->flags = IOSQE_CQE_SKIP_SUCCESS;
+	io_uring_prep_cancel64(diff_sqe(c, 4), 1, 0);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT_SORTED(c, 2);
+	diff_ret(c, recv(fds[1], c->buf, sizeof(c->buf), MSG_DONTWAIT),
+		 __LINE__);
+	ring_free(c);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 static void log_peer(struct diff_ctx *c, int fd, size_t want, int line)
 {
 	char got[2048];
@@ -339,6 +467,10 @@ static const struct diff_scenario scenarios[] = {
 	{"bundle recv incremental", 0, 0, recv_incremental, 0},
 	{"bundle recv multishot", 0, 0, recv_multishot, 0},
 	{"bundle send", 0, 0, send_bundles, 0},
+	{"recv multishot enobufs", 0, 0, recv_multishot_enobufs, 0},
+	{"recvmsg multishot trunc", 0, 0, recvmsg_multishot_trunc, 0},
+	{"recv multishot cancelled once woken", 0, 2048,
+	 recv_multishot_cancel_woken, 0},
 };
 
 int main(int argc, char **argv)

@@ -541,6 +541,169 @@ static void multishot_buffers(struct diff_ctx *c)
 	DIFF_WAIT(c, 1);
 }
 
+/* Wait (5 s at most) until the CQ overflows, reaping nothing. */
+static void wait_overflow(struct diff_ctx *c, int line)
+{
+	for (int i = 0; i < 5000; i++) {
+		io_uring_get_events(&c->ring);
+		if (io_uring_cq_has_overflow(&c->ring))
+			break;
+		usleep(1000);
+	}
+	diff_ret(c, io_uring_cq_has_overflow(&c->ring), line);
+	diff_ret(c, io_uring_cq_ready(&c->ring), line);
+}
+
+/* Log what a nonblocking pipe still holds, emptying it. */
+static void pipe_left(struct diff_ctx *c, int fd, int line)
+{
+	diff_ret(c, read(fd, c->buf, sizeof(c->buf)), line);
+}
+
+/*
+ * A READ_MULTISHOT whose CQE finds the CQ (4 entries) full ends: that CQE
+ * goes to the overflow list without IORING_CQE_F_MORE, the rest of the
+ * data stays in the pipe. Once with data at submission, once with data
+ * that comes while it waits.
+ */
+static void mshot_read_overflow(struct diff_ctx *c)
+{
+	static char bufs[16][8];
+	struct io_uring_buf_ring *br;
+	struct io_uring_sqe *s;
+	int p[2], err;
+
+	REQUIRE_EQ(pipe2(p, O_NONBLOCK), 0);
+	br = io_uring_setup_buf_ring(&c->ring, 16, 6, 0, &err);
+	REQUIRE_EQ(br != NULL, 1);
+	for (int i = 0; i < 16; i++)
+		io_uring_buf_ring_add(br, bufs[i], 8, (unsigned short)i,
+				      io_uring_buf_ring_mask(16), i);
+	io_uring_buf_ring_advance(br, 16);
+	memset(c->buf, 'm', 64);
+	for (__u64 ud = 1; ud < 3; ud++) {
+		if (ud == 1)
+			REQUIRE_EQ(write(p[1], c->buf, 64), 64);
+		s = diff_sqe(c, ud);
+		io_uring_prep_read_multishot(s, p[0], 0, 0, 6);
+		DIFF_SUBMIT(c);
+		if (ud == 2)
+			REQUIRE_EQ(write(p[1], c->buf, 64), 64);
+		wait_overflow(c, __LINE__);
+		DIFF_WAIT(c, 5);
+		pipe_left(c, p[0], __LINE__);
+	}
+	diff_ret(c, io_uring_free_buf_ring(&c->ring, br, 16, 6), __LINE__);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* Register a 2-entry incremental ring at br, group bgid, with min_left. */
+static void inc_min_left_ring(struct diff_ctx *c, struct io_uring_buf_ring *br,
+			      __u16 bgid, __u32 min_left, char *mem,
+			      unsigned sz)
+{
+	struct io_uring_buf_reg reg = {.ring_addr = (uintptr_t)br,
+				       .ring_entries = 2, .bgid = bgid,
+				       .min_left = min_left};
+
+	io_uring_buf_ring_init(br);
+	diff_ret(c, io_uring_register_buf_ring(&c->ring, &reg,
+					       IOU_PBUF_RING_INC), __LINE__);
+	for (int i = 0; i < 2; i++)
+		io_uring_buf_ring_add(br, mem + i * sz, sz, (unsigned short)i,
+				      io_uring_buf_ring_mask(2), i);
+	io_uring_buf_ring_advance(br, 2);
+}
+
+/* Log each entry's offset into its buffer, its length, and the head. */
+static void inc_entries_log(struct diff_ctx *c, struct io_uring_buf_ring *br,
+			    __u16 bgid, const char *mem, unsigned sz, int line)
+{
+	uint16_t head = 0;
+
+	for (int i = 0; i < 2; i++) {
+		diff_ret(c, (long long)(br->bufs[i].addr -
+					(uintptr_t)(mem + i * sz)), line);
+		diff_ret(c, br->bufs[i].len, line);
+	}
+	diff_ret(c, io_uring_buf_ring_head(&c->ring, bgid, &head), line);
+	diff_ret(c, head, line);
+}
+
+/* A buffer-select read of len (0: the buffer's) bytes from fd. */
+static void inc_read(struct diff_ctx *c, __u64 ud, int fd, unsigned len,
+		     __u16 bgid)
+{
+	struct io_uring_sqe *s = diff_sqe(c, ud);
+
+	io_uring_prep_read(s, fd, NULL, len, 0);
+	select_group(s, bgid);
+	DIFF_SUBMIT(c);
+	DIFF_WAIT(c, 1);
+}
+
+/*
+ * An incremental buffer with fewer than the group's min_left bytes left
+ * is finished: no IORING_CQE_F_BUF_MORE, length 0, the head moves on. A
+ * multishot RECVMSG so goes on to the next buffer instead of -EFAULT for
+ * a tail too small for its header.
+ */
+static void inc_min_left(struct diff_ctx *c)
+{
+	struct msghdr mh = {0};
+	struct io_uring_buf_ring *br;
+	struct io_uring_sqe *s;
+	char *mem;
+	int p[2];
+
+	br = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE_EQ(br != MAP_FAILED, 1);
+	mem = c->buf + 4096;
+	REQUIRE_EQ(pipe(p), 0);
+	/* 100-byte buffers, min_left 32: 40 left stays, then 30 does not. */
+	inc_min_left_ring(c, br, 7, 32, mem, 100);
+	for (__u64 ud = 1; ud < 4; ud++) {
+		REQUIRE_EQ(write(p[1], "0123456789abcdefghijklmnopqrstuvwxyz"
+				       "0123456789abcdefghijklmnop",
+				 ud == 1 ? 60 : 10),
+			   ud == 1 ? 60 : 10);
+		inc_read(c, ud, p[0], 0, 7);
+		inc_entries_log(c, br, 7, mem, 100, __LINE__);
+	}
+	/* A file read (committed at selection) leaving 30 of 100. */
+	inc_read(c, 4, c->file, 70, 7);
+	inc_entries_log(c, br, 7, mem, 100, __LINE__);
+	diff_ret(c, io_uring_unregister_buf_ring(&c->ring, 7), __LINE__);
+	/* min_left 40: exactly 40 left stays, 39 does not. */
+	inc_min_left_ring(c, br, 7, 40, mem, 100);
+	for (__u64 ud = 5; ud < 7; ud++) {
+		REQUIRE_EQ(write(p[1], c->buf, ud == 5 ? 60 : 1),
+			   ud == 5 ? 60 : 1);
+		inc_read(c, ud, p[0], 0, 7);
+		inc_entries_log(c, br, 7, mem, 100, __LINE__);
+	}
+	diff_ret(c, io_uring_unregister_buf_ring(&c->ring, 7), __LINE__);
+	/* Multishot RECVMSG, 16-byte headers in 64-byte buffers, min_left 16. */
+	inc_min_left_ring(c, br, 7, 16, mem, 64);
+	s = diff_sqe(c, 8);
+	io_uring_prep_recvmsg_multishot(s, c->sock[1], &mh, 0);
+	select_group(s, 7);
+	DIFF_SUBMIT(c);
+	for (int i = 0; i < 3; i++) {
+		REQUIRE_EQ(write(c->sock[0], c->buf, i ? 4 : 20), i ? 4 : 20);
+		DIFF_WAIT(c, 1);
+		inc_entries_log(c, br, 7, mem, 64, __LINE__);
+	}
+	shutdown(c->sock[0], SHUT_WR);
+	DIFF_WAIT(c, 1);
+	diff_ret(c, io_uring_unregister_buf_ring(&c->ring, 7), __LINE__);
+	munmap(br, 4096);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void msg_ring(struct diff_ctx *c)
 {
 	struct io_uring_sqe *s;
@@ -966,6 +1129,9 @@ static const struct diff_scenario scenarios[] = {
 	{"msg_ring", 0, 0, msg_ring, 0},
 	{"buffer rings", 0, 0, buffer_rings, 0},
 	{"multishot read and recvmsg with buffers", 0, 0, multishot_buffers, 0},
+	{"multishot read overflowing the CQ", IORING_SETUP_CQSIZE, 2,
+	 mshot_read_overflow, 4},
+	{"incremental buffers with min_left", 0, 0, inc_min_left, 0},
 	{"reads and writes with SQPOLL", IORING_SETUP_SQPOLL, 0, reads_writes, 0},
 	{"partly cached file reads", 0, 0, partly_cached_reads, 0},
 };

@@ -110,6 +110,7 @@ int uring_cancel(struct uring_ctx *ctx, struct cancel_match *cm,
 	*cancelled = NULL;
 	list_append(cancelled, iowq_take(ctx->wq, take_match, cm));
 	list_append(cancelled, poll_engine_take(ctx->poll, take_match, cm));
+	list_append(cancelled, uring_events_take_woken(ctx, take_match, cm));
 	blocked = blocking_take(ctx->blocking, take_match, cm, &lost);
 	/* Those whose wait ended first complete on their own. */
 	cm->taken -= lost;

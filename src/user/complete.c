@@ -174,6 +174,22 @@ static void overflow_add(struct uring_ctx *ctx, const struct io_uring_cqe *cqe,
 }
 
 /*
+ * nr CQEs went in under completion_lock: count them, unlock, then signal
+ * the eventfd and wake waiters once.
+ */
+static void posted_unlock(struct uring_ctx *ctx, unsigned nr)
+{
+	ctx->cq_posted += nr;
+	ring_tsan_release(ctx->fd);
+	uring_ready_signal_locked(ctx);
+	pthread_mutex_unlock(&ctx->completion_lock);
+	uring_eventfd_signal(ctx);
+	wake_waiters(ctx);
+	if (__atomic_load_n(&ctx->count_timeouts, __ATOMIC_RELAXED))
+		uring_count_timeouts_check(ctx);
+}
+
+/*
  * Post CQEs in order (extra: their big CQE halves, or NULL), then signal
  * the eventfd and wake waiters once.
  */
@@ -203,14 +219,7 @@ static void post_cqes_extra(struct uring_ctx *ctx,
 		for (unsigned i = cq_write(ctx, cqes, nr, extra); i < nr; i++)
 			overflow_add(ctx, &cqes[i], extra ? &extra[2 * i] : NULL);
 	}
-	ctx->cq_posted += nr;
-	ring_tsan_release(ctx->fd);
-	uring_ready_signal_locked(ctx);
-	pthread_mutex_unlock(&ctx->completion_lock);
-	uring_eventfd_signal(ctx);
-	wake_waiters(ctx);
-	if (__atomic_load_n(&ctx->count_timeouts, __ATOMIC_RELAXED))
-		uring_count_timeouts_check(ctx);
+	posted_unlock(ctx, nr);
 }
 
 static void post_cqes(struct uring_ctx *ctx, const struct io_uring_cqe *cqes,
@@ -434,6 +443,15 @@ void uring_complete_batch_flush(void)
 	}
 }
 
+/* Post the CQEs this thread holds for ctx: a worker's batch, a submission's. */
+static void flush_held(struct uring_ctx *ctx)
+{
+	if (worker_batch && worker_batch->ctx == ctx)
+		uring_complete_batch_flush();
+	if (uring_submitting == ctx)
+		uring_flush_deferred(ctx);
+}
+
 /*
  * A big CQE is posted at once, not held: first the CQEs this thread holds
  * for the ring (a worker's batch, a submission's deferred ones), so that
@@ -448,16 +466,32 @@ static void complete_big(struct uring_req *req)
 	/* On a CQE_MIXED ring the flag says which CQEs are big. */
 	if (ctx->flags & IORING_SETUP_CQE_MIXED)
 		cqe.flags |= IORING_CQE_F_32;
-	if (worker_batch && worker_batch->ctx == ctx)
-		uring_complete_batch_flush();
-	if (uring_submitting == ctx)
-		uring_flush_deferred(ctx);
+	flush_held(ctx);
 	atomic_fetch_add(&ctx->releasing, 1);
 	if (posts_cqe(req))
 		post_cqes_extra(ctx, &cqe, 1, req->cqe_extra);
 	req_release(req);
 	atomic_fetch_sub(&ctx->releasing, 1);
 	req_retire(req);
+}
+
+bool uring_req_post_more(struct uring_req *req, __s32 res, __u32 cflags)
+{
+	struct uring_ctx *ctx = req->ctx;
+	struct io_uring_cqe cqe = {.user_data = req->user_data, .res = res,
+				   .flags = cflags | IORING_CQE_F_MORE};
+
+	/* Held CQEs take their places first, so order and room are right. */
+	flush_held(ctx);
+	pthread_mutex_lock(&ctx->completion_lock);
+	/* Behind overflowed CQEs it would break their order: it does not fit. */
+	if (ctx->overflow_head || !cq_write(ctx, &cqe, 1, NULL)) {
+		pthread_mutex_unlock(&ctx->completion_lock);
+		return false;
+	}
+	req->res = res;
+	posted_unlock(ctx, 1);
+	return true;
 }
 
 void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags)

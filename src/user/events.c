@@ -8,7 +8,8 @@
  */
 #include "user.h"
 
-void uring_event_queue(struct uring_req *req, bool timer, unsigned revents)
+static void event_add(struct uring_req *req, bool timer, bool woken,
+		      unsigned revents)
 {
 	struct uring_ctx *ctx = req->ctx;
 
@@ -18,6 +19,7 @@ void uring_event_queue(struct uring_req *req, bool timer, unsigned revents)
 	if (!req->event_queued) {
 		/* Multishot wakeups coalesce, as the kernel's poll refs do. */
 		req->event_queued = true;
+		req->event_woken = woken;
 		req->event_next = NULL;
 		if (ctx->event_tail)
 			ctx->event_tail->event_next = req;
@@ -27,6 +29,16 @@ void uring_event_queue(struct uring_req *req, bool timer, unsigned revents)
 	}
 	atomic_store(&ctx->events_pending, true);
 	pthread_mutex_unlock(&ctx->event_lock);
+}
+
+void uring_event_queue(struct uring_req *req, bool timer, unsigned revents)
+{
+	event_add(req, timer, false, revents);
+}
+
+void uring_event_queue_woken(struct uring_req *req, unsigned revents)
+{
+	event_add(req, false, true, revents);
 }
 
 void uring_event_post(struct uring_req *req, bool timer, unsigned revents)
@@ -60,6 +72,36 @@ void uring_event_forget(struct uring_req *req)
 		req->event_revents = 0;
 	}
 	pthread_mutex_unlock(&ctx->event_lock);
+}
+
+struct uring_req *uring_events_take_woken(struct uring_ctx *ctx,
+					  bool (*match)(struct uring_req *,
+							void *),
+					  void *arg)
+{
+	struct uring_req *taken = NULL, **tail = &taken, *prev = NULL;
+
+	pthread_mutex_lock(&ctx->event_lock);
+	for (struct uring_req *r = ctx->event_head, *next; r; r = next) {
+		next = r->event_next;
+		if (!r->event_woken || !match(r, arg)) {
+			prev = r;
+			continue;
+		}
+		if (prev)
+			prev->event_next = next;
+		else
+			ctx->event_head = next;
+		if (ctx->event_tail == r)
+			ctx->event_tail = prev;
+		r->event_queued = false;
+		r->event_revents = 0;
+		r->next = NULL;
+		*tail = r;
+		tail = &r->next;
+	}
+	pthread_mutex_unlock(&ctx->event_lock);
+	return taken;
 }
 
 static struct uring_req *event_pop(struct uring_ctx *ctx, bool *timer,

@@ -35,6 +35,7 @@ struct kbuf_group {
 	bool is_ring, inc, reserved;
 	struct io_uring_buf_ring *br;
 	__u16 ring_head, mask;
+	__u32 min_left; /* an incremental buffer with less left is finished */
 	size_t ring_len;
 	bool mapped; /* br is our mapping of the ring memfd */
 };
@@ -121,8 +122,17 @@ static struct io_uring_buf *ring_head_entry(struct kbuf_group *g)
 }
 
 /*
+ * Whether an incremental entry with left bytes still in it stays at the
+ * head: as in 6.18, less than the group's min_left retires it.
+ */
+static bool inc_keeps(const struct kbuf_group *g, __u32 left)
+{
+	return left && left >= g->min_left;
+}
+
+/*
  * Consume used bytes of nbufs entries from the head. An incremental ring
- * keeps an entry, moved past the bytes used, until it is empty; returns
+ * keeps an entry, moved past the bytes used, while inc_keeps(); returns
  * whether the last buffer is finished (no IORING_CQE_F_BUF_MORE).
  */
 static bool ring_commit(struct kbuf_group *g, unsigned used, unsigned nbufs)
@@ -140,11 +150,12 @@ static bool ring_commit(struct kbuf_group *g, unsigned used, unsigned nbufs)
 		__u32 take = used < len ? used : len;
 
 		/* A zero-length entry would never end the walk. */
-		if (take < len || !take) {
+		if (!take || inc_keeps(g, len - take)) {
 			__atomic_store_n(&b->addr, b->addr + take, __ATOMIC_RELAXED);
 			__atomic_store_n(&b->len, len - take, __ATOMIC_RELAXED);
 			return false;
 		}
+		/* Used up, or too little left: retired, its address as it was. */
 		__atomic_store_n(&b->len, 0, __ATOMIC_RELAXED);
 		g->ring_head++;
 		used -= take;
@@ -559,6 +570,7 @@ static int install_ring(struct uring_ctx *ctx, struct kbuf_group *g,
 	}
 	g->is_ring = true;
 	g->inc = reg->flags & IOU_PBUF_RING_INC;
+	g->min_left = reg->min_left;
 	g->mask = (__u16)(reg->ring_entries - 1);
 	g->ring_head = 0;
 	return 0;

@@ -63,6 +63,10 @@ int uring_accept_prep(struct uring_req *req, const struct io_uring_sqe *sqe)
 		return -EINVAL;
 	if (req->file_index && (sqe->accept_flags & SOCK_CLOEXEC))
 		return -EINVAL;
+	/* Each of a multishot's fds needs a slot of its own: no fixed one. */
+	if ((sqe->ioprio & IORING_ACCEPT_MULTISHOT) && req->file_index &&
+	    req->file_index != IORING_FILE_INDEX_ALLOC)
+		return -EINVAL;
 	if (sqe->accept_flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
 		return -EINVAL;
 	req->addr2 = sqe->addr2;
@@ -542,8 +546,11 @@ enum issue_result uring_sendrecv_issue(struct uring_req *req, unsigned flags)
 			if (!req->has_kbuf) {
 				int err = kbuf_take(req, false);
 
+				/* No buffer: the flags of a multishot's last
+				 * CQE must not describe the one before it. */
 				if (err) {
 					req->res = err;
+					req->cflags = 0;
 					return ISSUE_DONE;
 				}
 			}
@@ -709,7 +716,22 @@ static ssize_t recvmsg_mshot_one(struct uring_req *req, struct msg_copy *m,
 	out.payloadlen = (__u32)n;
 	out.flags = (__u32)mh.msg_flags;
 	memcpy(buf, &out, sizeof(out));
+	/* MSG_TRUNC gives the datagram's length: count only what fit. */
+	if ((size_t)n > cap - hdr)
+		n = (ssize_t)(cap - hdr);
 	return (ssize_t)hdr + n;
+}
+
+/*
+ * The payload length in a multishot buffer's header, copied out: in an
+ * incremental buffer the header need not be aligned.
+ */
+static __u32 recvmsg_out_payload(const void *buf)
+{
+	struct io_uring_recvmsg_out out;
+
+	memcpy(&out, buf, sizeof(out));
+	return out.payloadlen;
 }
 
 /* RECVMSG with IOSQE_BUFFER_SELECT, single or multishot. */
@@ -723,8 +745,10 @@ static enum issue_result recvmsg_select(struct uring_req *req,
 		size_t cap;
 		ssize_t n;
 
+		/* No buffer: a multishot's last CQE has no buffer flag. */
 		if (err) {
 			req->res = err;
+			req->cflags = 0;
 			return ISSUE_DONE;
 		}
 		cap = kbuf_use_len(req);
@@ -755,8 +779,7 @@ static enum issue_result recvmsg_select(struct uring_req *req,
 			req->cflags = kbuf_done(req, (unsigned)n) |
 				      sock_nonempty(req->fd, (size_t)n, cap);
 		kbuf_drop(req);
-		if (!multishot || n <= 0 ||
-		    ((struct io_uring_recvmsg_out *)req->kbuf_addr)->payloadlen == 0)
+		if (!multishot || n <= 0 || !recvmsg_out_payload(req->kbuf_addr))
 			return ISSUE_DONE;
 		uring_req_complete(req, req->res, req->cflags | IORING_CQE_F_MORE);
 	}

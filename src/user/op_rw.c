@@ -447,10 +447,11 @@ static ssize_t read_ready(struct uring_req *req, void *buf, size_t len)
 
 /*
  * One CQE (with IORING_CQE_F_MORE) per read into a provided buffer,
- * until end of file, an error, or no buffer is left.
+ * until end of file, an error, no buffer left, or a full CQ.
  */
 enum issue_result uring_read_mshot_issue(struct uring_req *req, unsigned flags)
 {
+	__u32 cflags;
 	ssize_t n;
 
 	(void)flags;
@@ -473,8 +474,13 @@ enum issue_result uring_read_mshot_issue(struct uring_req *req, unsigned flags)
 		}
 		if (n <= 0)
 			break;
-		uring_req_complete(req, (__s32)n,
-				   kbuf_done(req, (unsigned)n) | IORING_CQE_F_MORE);
+		cflags = kbuf_done(req, (unsigned)n);
+		/* A CQE the CQ has no room for is the last, as in the kernel. */
+		if (!uring_req_post_more(req, (__s32)n, cflags)) {
+			req->res = (__s32)n;
+			req->cflags = cflags;
+			return ISSUE_DONE;
+		}
 	}
 	/* Unlike a single read, the end of file gives the buffer back. */
 	req->res = (__s32)n;

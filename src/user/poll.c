@@ -212,8 +212,11 @@ static void watch_wake(struct uring_req *req, unsigned events, void *arg)
 {
 	struct poll_engine *pe = arg;
 
-	if (!req->poll_multishot)
+	if (!req->poll_multishot) {
 		poll_table_remove(&pe->polls, req);
+		uring_event_queue_woken(req, events);
+		return;
+	}
 	uring_event_queue(req, false, events);
 }
 
@@ -233,8 +236,10 @@ static void handle_event(struct poll_engine *pe, const struct epoll_event *ev)
 		if (!req->poll_multishot) {
 			poll_table_remove(&pe->polls, req);
 			epoll_ctl(pe->epfd, EPOLL_CTL_DEL, req->fd, NULL);
+			uring_event_queue_woken(req, ev->events);
+		} else {
+			uring_event_queue(req, false, ev->events);
 		}
-		uring_event_queue(req, false, ev->events);
 	}
 	pthread_mutex_unlock(&pe->lock);
 	uring_events_try_run(pe->ctx);

@@ -153,6 +153,7 @@ struct uring_req {
 	struct uring_req *event_next;
 	bool event_queued;
 	bool event_timer;       /* a timer fired (else poll readiness) */
+	bool event_woken;       /* a wakeup that took it off the engine */
 	unsigned event_revents;
 	bool drained;           /* waits in the drain queue */
 	int owned_fd;           /* dup of fd held while the request is async */
@@ -476,6 +477,12 @@ static inline void uring_defer_cqe(struct uring_ctx *ctx, __u64 user_data,
 }
 void uring_req_complete(struct uring_req *req, __s32 res, __u32 cflags);
 /*
+ * A multishot's CQE, with IORING_CQE_F_MORE, posted now if the CQ has room
+ * and nothing waits in overflow; false if not, as the kernel's
+ * io_req_post_cqe: the caller then ends the request with this CQE.
+ */
+bool uring_req_post_more(struct uring_req *req, __s32 res, __u32 cflags);
+/*
  * A worker's completions on ctx, held until it runs out of queued work,
  * is about to block, or has a batch full: one lock and one wake-up for
  * the batch. It lives on the worker's stack.
@@ -580,8 +587,21 @@ void uring_event_post(struct uring_req *req, bool timer, unsigned revents);
  * which call uring_events_try_run() once they have let go.
  */
 void uring_event_queue(struct uring_req *req, bool timer, unsigned revents);
+/*
+ * Queue the wakeup of a request the engine no longer holds (the caller
+ * took it off): until it runs, a cancel may still take it.
+ */
+void uring_event_queue_woken(struct uring_req *req, unsigned revents);
 /* Forget a queued event of a request being cancelled; lock order: ok. */
 void uring_event_forget(struct uring_req *req);
+/*
+ * Take the requests woken but not yet run that match (as a list on
+ * ->next): a cancel wins over a pending wakeup, as the kernel's does.
+ */
+struct uring_req *uring_events_take_woken(struct uring_ctx *ctx,
+					  bool (*match)(struct uring_req *,
+							void *),
+					  void *arg);
 /* Run queued events; the caller holds uring_lock. */
 void uring_events_run(struct uring_ctx *ctx);
 /* Run queued events if nobody holds uring_lock (never blocks on it). */
