@@ -63,6 +63,13 @@ static void ring_log(struct diff_ctx *c, int line)
 		diff_ret(c, bufs.br->bufs[i].len, line);
 }
 
+/* The SQE takes its buffer from the test's group. */
+static void select_buffers(struct io_uring_sqe *s)
+{
+	s->flags |= IOSQE_BUFFER_SELECT;
+	s->buf_group = BGID;
+}
+
 static void fill(int fd, size_t len)
 {
 	char data[1024];
@@ -103,8 +110,7 @@ static struct io_uring_sqe *prep_bundle_recv(struct diff_ctx *c, __u64 ud,
 	else
 		io_uring_prep_recv(s, fd, NULL, len, 0);
 	s->ioprio |= IORING_RECVSEND_BUNDLE;
-	s->flags |= IOSQE_BUFFER_SELECT;
-	s->buf_group = BGID;
+	select_buffers(s);
 	return s;
 }
 
@@ -129,8 +135,7 @@ static void prep_checks(struct diff_ctx *c)
 	s = diff_sqe(c, 3);
 	io_uring_prep_recvmsg(s, c->sock[1], &mh, 0);
 	s->ioprio |= IORING_RECVSEND_BUNDLE;
-	s->flags |= IOSQE_BUFFER_SELECT;
-	s->buf_group = BGID;
+	select_buffers(s);
 	DIFF_CHECK(c);
 	s = diff_sqe(c, 4);
 	io_uring_prep_sendmsg(s, c->sock[0], &mh, 0);
@@ -263,15 +268,13 @@ static void recv_multishot(struct diff_ctx *c)
 	fill(fds[0], 300);
 	s = diff_sqe(c, 3);
 	io_uring_prep_recv_multishot(s, fds[1], NULL, 0, 0);
-	s->flags |= IOSQE_BUFFER_SELECT;
-	s->buf_group = BGID;
+	select_buffers(s);
 	s->optlen = 150;
 	DIFF_SUBMIT(c);
 	wait_final(c, __LINE__);
 	s = diff_sqe(c, 4);
 	io_uring_prep_recv(s, fds[1], NULL, 0, 0);
-	s->flags |= IOSQE_BUFFER_SELECT;
-	s->buf_group = BGID;
+	select_buffers(s);
 	s->optlen = 10;
 	DIFF_CHECK(c);
 	ring_free(c);
@@ -306,8 +309,7 @@ static void recv_multishot_enobufs(struct diff_ctx *c)
 	fill(fds[0], 16);
 	s = diff_sqe(c, 1);
 	io_uring_prep_recv_multishot(s, fds[1], NULL, 0, 0);
-	s->flags |= IOSQE_BUFFER_SELECT;
-	s->buf_group = BGID;
+	select_buffers(s);
 	DIFF_SUBMIT(c);
 	wait_final(c, __LINE__);
 	ring_free(c);
@@ -317,8 +319,7 @@ static void recv_multishot_enobufs(struct diff_ctx *c)
 	legacy_provide(c, 3, 2);
 	s = diff_sqe(c, 3);
 	io_uring_prep_recv_multishot(s, fds[1], NULL, 0, 0);
-	s->flags |= IOSQE_BUFFER_SELECT;
-	s->buf_group = BGID;
+	select_buffers(s);
 	DIFF_SUBMIT(c);
 	for (int i = 0; i < 3; i++) {
 		fill(fds[0], 4 * (size_t)(i + 1));
@@ -360,8 +361,7 @@ static void recvmsg_multishot_trunc(struct diff_ctx *c)
 	fill(fds[0], 4);
 	s = diff_sqe(c, 1);
 	io_uring_prep_recvmsg_multishot(s, fds[1], &msg, MSG_TRUNC);
-	s->flags |= IOSQE_BUFFER_SELECT;
-	s->buf_group = BGID;
+	select_buffers(s);
 	DIFF_SUBMIT(c);
 	wait_final(c, __LINE__);
 	recvmsg_out_log(c, 0, __LINE__);
@@ -387,8 +387,7 @@ static void recv_multishot_cancel_woken(struct diff_ctx *c)
 	ring_setup(c, NR_BUFS, BUF_SZ, 0);
 	s = diff_sqe(c, 1);
 	io_uring_prep_recv_multishot(s, fds[1], NULL, 0, 0);
-	s->flags |= IOSQE_BUFFER_SELECT;
-	s->buf_group = BGID;
+	select_buffers(s);
 	DIFF_SUBMIT(c);
 	/* Long enough for the engine to be polling again (see poll.c). */
 	usleep(10000);
@@ -432,8 +431,7 @@ static void send_bundles(struct diff_ctx *c)
 		ring_add(i, BUF_SZ);
 	s = diff_sqe(c, 1);
 	io_uring_prep_send_bundle(s, fds[0], 0, 0);
-	s->flags |= IOSQE_BUFFER_SELECT;
-	s->buf_group = BGID;
+	select_buffers(s);
 	DIFF_SUBMIT(c);
 	DIFF_WAIT(c, 1);
 	log_peer(c, fds[1], 3 * BUF_SZ, __LINE__);
@@ -442,8 +440,7 @@ static void send_bundles(struct diff_ctx *c)
 		ring_add(i, BUF_SZ);
 	s = diff_sqe(c, 2);
 	io_uring_prep_send_bundle(s, fds[0], 100, 0);
-	s->flags |= IOSQE_BUFFER_SELECT;
-	s->buf_group = BGID;
+	select_buffers(s);
 	DIFF_SUBMIT(c);
 	wait_final(c, __LINE__);
 	log_peer(c, fds[1], 4 * BUF_SZ, __LINE__);
@@ -451,8 +448,7 @@ static void send_bundles(struct diff_ctx *c)
 	/* An empty ring. */
 	s = diff_sqe(c, 3);
 	io_uring_prep_send_bundle(s, fds[0], 0, 0);
-	s->flags |= IOSQE_BUFFER_SELECT;
-	s->buf_group = BGID;
+	select_buffers(s);
 	DIFF_SUBMIT(c);
 	DIFF_WAIT(c, 1);
 	ring_free(c);
